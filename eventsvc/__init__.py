@@ -1,0 +1,101 @@
+"""eventsvc: registration, tickets and check-in for public hearings, workshops and focus groups."""
+from pathlib import Path
+
+from flask import Flask, has_request_context, request, session
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import config as config_module
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .extensions import api as rest_api  # not "api": that name is the eventsvc.api package
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def select_locale():
+    """Thai unless the person chose English (?lang=en, kept in the session); the API follows Accept-Language."""
+    if not has_request_context():
+        return "th"
+    if request.path.startswith("/api/"):
+        return request.accept_languages.best_match(["th", "en"], default="th")
+    chosen = request.args.get("lang")
+    if chosen in ("th", "en"):
+        session["lang"] = chosen
+        return chosen
+    return session.get("lang", "th")
+
+
+def create_app(config=None):
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    if config and config.get("INSTANCE_PATH"):
+        app.instance_path = config["INSTANCE_PATH"]
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(config_module.load(app.instance_path))
+    app.json.ensure_ascii = False  # Thai as UTF-8 text, not \u escapes
+    if config:
+        app.config.update(config)
+
+    proxies = int(app.config.get("PROXY_COUNT") or config_module._env("PROXY_COUNT", "0"))
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(ROOT / "translations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "info"
+
+    from .accounts import models as _accounts_models  # noqa: F401  (tables for migrations)
+    from .events import models as _events_models  # noqa: F401
+    from .registration import models as _registration_models  # noqa: F401
+
+    rest_api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
+        "bearer": {"type": "http", "scheme": "bearer", "description": "flask --app wsgi user token EMAIL"}
+    }}})
+    from .api.views import blp as api_blueprint
+
+    rest_api.register_blueprint(api_blueprint)
+    csrf.exempt(api_blueprint)  # no cookies: bearer tokens only
+    limiter.limit(lambda: app.config["RATELIMIT_API"])(api_blueprint)
+
+    from .accounts.views import bp as accounts_bp
+    from .events.views import bp as events_bp
+    from .registration.views import bp as registration_bp
+
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(events_bp)
+    app.register_blueprint(registration_bp)
+
+    # After the API: flask-smorest registers its own HTTPException handler.
+    from . import errors
+
+    errors.init_app(app)
+
+    from . import templating
+
+    templating.init_app(app)
+
+    from . import cli
+
+    cli.init_app(app)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+        )
+        return response
+
+    return app

@@ -1,0 +1,201 @@
+"""JSON API v1. It calls the same services as the HTML pages; the schemas validate and document it."""
+from functools import wraps
+
+import sqlalchemy as sa
+from flask import current_app, g, request, url_for
+from flask_babel import gettext as _
+from flask_smorest import Blueprint
+
+from ..accounts.services import can_manage, user_for_token
+from ..errors import DomainError, NotFound, PermissionDenied
+from ..events import services as event_services
+from ..events.models import EventStatus
+from ..extensions import db, limiter
+from ..registration import services as registration_services
+from . import schemas
+
+blp = Blueprint("api", __name__, url_prefix="/api/v1", description="eventsvc API v1")
+
+ERRORS = {
+    400: "Malformed JSON", 401: "Missing or unknown token", 403: "Not allowed", 404: "Not found",
+    409: "Conflict: closed, full or cancelled", 422: "Invalid fields", 429: "Rate limited (see Retry-After)",
+}
+
+
+class Unauthorized(DomainError):
+    status, code = 401, "unauthorized"
+
+
+def _bearer_user():
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return user_for_token(token.strip())
+
+
+def token_required(view):
+    """An organizer (or admin) identified by `Authorization: Bearer <token>`."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        user = _bearer_user()
+        if user is None:
+            raise Unauthorized(_("Send a valid token: Authorization: Bearer <token>."))
+        if not user.can_organize:
+            raise PermissionDenied()
+        g.api_user = user
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _event_or_404(slug):
+    event = event_services.get_event(slug)
+    if event is None:
+        raise NotFound(_("No such event."))
+    return event
+
+
+def _managed_event(slug):
+    event = _event_or_404(slug)
+    if not can_manage(g.api_user, event):
+        raise PermissionDenied(_("You do not manage this event."))
+    return event
+
+
+def _documented(*statuses):
+    def decorate(view):
+        for status in statuses:
+            view = blp.alt_response(status, schema=schemas.ErrorOut, description=ERRORS[status])(view)
+        return view
+
+    return decorate
+
+
+@blp.route("/events")
+@blp.response(200, schemas.EventOut(many=True))
+def list_events():
+    """Published events, upcoming first."""
+    return db.session.scalars(event_services.published_events()).all()
+
+
+@blp.route("/events", methods=["POST"])
+@blp.doc(security=[{"bearer": []}])
+@blp.arguments(schemas.EventCreate)
+@blp.response(201, schemas.EventOutForOrganizer)
+@_documented(400, 401, 403, 422)
+@token_required
+def create_event(data):
+    """Create an event with its sessions in one body."""
+    sessions = data.pop("sessions", [])
+    event = event_services.create_event(g.api_user, data, sessions, actor=g.api_user)
+    db.session.commit()
+    return event
+
+
+@blp.route("/events/<slug>")
+@blp.response(200, schemas.EventOut)
+@_documented(404)
+def get_event(slug):
+    """One event with its sessions; drafts only to their organizer."""
+    event = _event_or_404(slug)
+    if event.status == EventStatus.draft:
+        user = _bearer_user()
+        if user is None or not can_manage(user, event):
+            raise NotFound(_("No such event."))
+    return event
+
+
+@blp.route("/events/<slug>", methods=["PATCH"])
+@blp.doc(security=[{"bearer": []}])
+@blp.arguments(schemas.EventPatch)
+@blp.response(200, schemas.EventOutForOrganizer)
+@_documented(400, 401, 403, 404, 409, 422)
+@token_required
+def patch_event(data, slug):
+    """Change fields of an event, e.g. `status` or `attendee_list_published`."""
+    event = _managed_event(slug)
+    event_services.update_event(event, data, actor=g.api_user)
+    db.session.commit()
+    return event
+
+
+@blp.route("/events/<slug>/sessions", methods=["POST"])
+@blp.doc(security=[{"bearer": []}])
+@blp.arguments(schemas.SessionIn)
+@blp.response(201, schemas.SessionOutForOrganizer)
+@_documented(400, 401, 403, 404, 422)
+@token_required
+def add_session(data, slug):
+    """Add a session to an event."""
+    event = _managed_event(slug)
+    session = event_services.add_session(event, data, actor=g.api_user)
+    db.session.commit()
+    return session
+
+
+@blp.route("/events/<slug>/sessions/<int:session_id>", methods=["PATCH"])
+@blp.doc(security=[{"bearer": []}])
+@blp.arguments(schemas.SessionPatch)
+@blp.response(200, schemas.SessionOutForOrganizer)
+@_documented(400, 401, 403, 404, 422)
+@token_required
+def patch_session(data, slug, session_id):
+    """Change a session: its time, capacity or stream link."""
+    event = _managed_event(slug)
+    session = next((s for s in event.sessions if s.id == session_id), None)
+    if session is None:
+        raise NotFound(_("No such session."))
+    event_services.update_session(session, data, actor=g.api_user)
+    db.session.commit()
+    return session
+
+
+@blp.route("/events/<slug>/registrations", methods=["POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_REGISTER"])
+@blp.arguments(schemas.RegistrationIn)
+@blp.response(201, schemas.RegistrationCreated)
+@blp.alt_response(200, schema=schemas.RegistrationCreated, description="Already registered: the existing registration")
+@_documented(400, 403, 404, 409, 422, 429)
+def register(data, slug):
+    """Register a person. Send an `Idempotency-Key` header to get the personal link back on a retry."""
+    event = _event_or_404(slug)
+    if event.status == EventStatus.draft:
+        raise NotFound(_("No such event."))
+    data.pop("invite", None)  # invitations: their own issue
+    data.setdefault("locale", str(request.accept_languages.best_match(["th", "en"], default="th")))
+    key = request.headers.get("Idempotency-Key", "")[:200] or None
+    result = registration_services.register(event, data, submission_key=key)
+    db.session.commit()
+    registration = result.registration
+    base = current_app.config["BASE_URL"]
+    body = {
+        "status": registration.status.value,
+        "created": result.created,
+        "event": event.slug,
+        "sessions": [s.id for s in registration.sessions],
+        "attendance": registration.attendance.value,
+        "manage_url": f"{base}{url_for('registration.my_registration', token=result.manage_token)}"
+        if result.manage_token else None,
+        "message": _("You are registered.") if registration.status.value == "confirmed"
+        else _("The event is full; you are on the waitlist.") if result.created
+        else _("You are already registered; your personal link was given when you registered."),
+    }
+    return body, 201 if result.created else 200
+
+
+@blp.route("/events/<slug>/registrations")
+@blp.doc(security=[{"bearer": []}])
+@blp.arguments(schemas.RegistrationQuery, location="query")
+@blp.response(200, schemas.RegistrationOut(many=True))
+@_documented(401, 403, 404)
+@token_required
+def list_registrations(query, slug):
+    """All registrations of an event (organizer)."""
+    event = _managed_event(slug)
+    statement = registration_services.registrations_for(event, query.get("status")).options(
+        sa.orm.selectinload(registration_services.Registration.sessions),
+        sa.orm.joinedload(registration_services.Registration.event),
+    )
+    return db.session.scalars(statement).unique().all()

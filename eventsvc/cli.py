@@ -1,0 +1,56 @@
+"""flask commands: user (create, token), demo."""
+import click
+import sqlalchemy as sa
+from flask.cli import AppGroup
+
+from .accounts.models import Role, User
+from .accounts.services import create_user, issue_api_token, normalize_email
+from .errors import DomainError
+from .extensions import db
+
+user_cli = AppGroup("user", help="Organizer accounts.")
+
+
+@user_cli.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.organizer.value, show_default=True)
+@click.option("--name", default="", help="Display name.")
+@click.password_option(help="Asked twice on standard input when not given.")
+def create_user_command(email, role, name, password):
+    """Create an account with the given role."""
+    try:
+        user = create_user(email, password, Role(role), name=name)
+    except DomainError as error:
+        messages = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in error.fields.items()) or str(error.message)
+        raise click.ClickException(messages)
+    db.session.commit()
+    click.echo(f"Created {user.email} ({user.role.value}).")
+
+
+@user_cli.command("token")
+@click.argument("email")
+def token_command(email):
+    """Print a new API token for EMAIL (its last line); only its hash is stored."""
+    user = db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
+    if user is None:
+        raise click.ClickException(f"No account for {email}.")
+    token = issue_api_token(user)
+    db.session.commit()
+    click.echo(f"API token for {user.email} (shown once, keep it secret):")
+    click.echo(token)
+
+
+@click.command("demo")
+@click.option("--password", default="demo-organizer", show_default=True, help="Password of the demo accounts.")
+def demo_command(password):
+    """Load demo events made from the seed announcements (idempotent)."""
+    from .demo import load_demo
+
+    for line in load_demo(password):
+        click.echo(line)
+    db.session.commit()
+
+
+def init_app(app):
+    app.cli.add_command(user_cli)
+    app.cli.add_command(demo_command)

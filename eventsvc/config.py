@@ -1,0 +1,78 @@
+"""Settings from the environment (EVENTSVC_*), read in one place."""
+import os
+import secrets
+from pathlib import Path
+
+
+def _env(name, default=None):
+    return os.environ.get(f"EVENTSVC_{name}", default)
+
+
+def _flag(name, default):
+    value = _env(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() not in ("0", "false", "no", "off")
+
+
+def _secret_key(instance_path):
+    """The key from the environment, or one generated once and kept in the instance folder."""
+    key = _env("SECRET_KEY")
+    if key:
+        return key
+    path = Path(instance_path) / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        # O_EXCL so that two workers starting at once keep one key.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key)
+        return key
+
+
+def load(instance_path):
+    """Return the settings as a dict for app.config.from_mapping()."""
+    redis_url = _env("REDIS_URL", "")
+    return {
+        "SECRET_KEY": _secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": _env(
+            "DATABASE_URL", f"sqlite:///{Path(instance_path) / 'eventsvc.sqlite3'}"
+        ),
+        "BASE_URL": _env("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "SMTP_URL": _env("SMTP_URL", ""),
+        "REDIS_URL": redis_url,
+        "MAIL_FROM": _env("MAIL_FROM", "eventsvc <noreply@localhost>"),
+        "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_LOGIN": _env("RATELIMIT_LOGIN", "10 per minute;50 per hour"),
+        "RATELIMIT_REGISTER": _env("RATELIMIT_REGISTER", "120 per minute;2000 per hour"),
+        "RATELIMIT_API": _env("RATELIMIT_API", "600 per minute"),
+        "RATELIMIT_TOKEN": _env("RATELIMIT_TOKEN", "20 per minute"),
+        "MAX_CONTENT_LENGTH": int(_env("MAX_UPLOAD_MB", "50")) * 1024 * 1024,
+        "UPLOAD_EXTENSIONS": _env("UPLOAD_EXTENSIONS", "pdf,doc,docx,xls,xlsx,ppt,pptx,odt,ods,odp,txt,csv,zip,png,jpg,jpeg").split(","),
+        "SESSION_COOKIE_SECURE": _env("BASE_URL", "http://").startswith("https://"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _env("BASE_URL", "http://").startswith("https://"),
+        "BABEL_DEFAULT_LOCALE": "th",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Bangkok",
+        "LANGUAGES": ("th", "en"),
+        "STREAM_HOSTS": _env(
+            "STREAM_HOSTS",
+            "youtube.com,www.youtube.com,youtu.be,facebook.com,www.facebook.com,fb.watch,"
+            "zoom.us,*.zoom.us,teams.microsoft.com,teams.live.com,vimeo.com,player.vimeo.com",
+        ).split(","),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "API_TITLE": "eventsvc",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+    }

@@ -1,0 +1,198 @@
+"""Demo data made from the seed announcements (../shared/seeds), moved into the future.
+
+Idempotent: an event whose slug exists is left as it is.
+"""
+from datetime import datetime, timezone
+from io import BytesIO
+
+import sqlalchemy as sa
+from werkzeug.datastructures import FileStorage
+
+from .accounts.models import Role, User
+from .accounts.services import create_user
+from .events import services as event_services
+from .events.models import Event
+from .extensions import db
+from .timefmt import BANGKOK
+
+DGA = "สำนักงานพัฒนารัฐบาลดิจิทัล (องค์การมหาชน)"
+DGA_EN = "Digital Government Development Agency (Public Organization)"
+EGA = "สำนักงานรัฐบาลอิเล็กทรอนิกส์ (องค์การมหาชน)"
+
+
+def at(day, clock):
+    """A Bangkok wall-clock time as aware UTC."""
+    hour, minute = map(int, clock.split(":"))
+    return datetime.fromisoformat(day).replace(hour=hour, minute=minute, tzinfo=BANGKOK).astimezone(timezone.utc)
+
+
+HEARING = {
+    "slug": "digital-government-plan-2566-2570-hearing",
+    "kind": "public_hearing",
+    "format": "online",
+    "registration_mode": "open",
+    "title_th": "การประชุมประชาพิจารณ์เพื่อรับฟังความคิดเห็น (ร่าง) แผนพัฒนารัฐบาลดิจิทัลของประเทศไทย พ.ศ. 2566 – 2570",
+    "title_en": "Public hearing on the draft Digital Government Development Plan of Thailand 2023–2027",
+    "organizer_name_th": DGA,
+    "organizer_name_en": DGA_EN,
+    "description_th": (
+        "ด้วยพระราชบัญญัติการบริหารงานและการให้บริการภาครัฐผ่านระบบดิจิทัล พ.ศ. ๒๕๖๒ มาตรา ๕ กำหนดให้มีการจัดทำแผนพัฒนารัฐบาลดิจิทัล"
+        "เพื่อกำหนดกรอบและทิศทางการบริหารงานภาครัฐ และการจัดทำบริการสาธารณะในรูปแบบของเทคโนโลยีดิจิทัลเพื่อการพัฒนาประเทศ "
+        "สำนักงานพัฒนารัฐบาลดิจิทัล (องค์การมหาชน) หรือ สพร. จึงได้ดำเนินการจัดทำ (ร่าง) แผนพัฒนารัฐบาลดิจิทัลของประเทศไทย พ.ศ. ๒๕๖๖ – ๒๕๗๐\n\n"
+        "บัดนี้ การดำเนินการจัดทำร่างแผนดังกล่าวได้แล้วเสร็จเป็นที่เรียบร้อยแล้ว สพร. จึงเปิดรับฟังความคิดเห็นผ่านการประชุมประชาพิจารณ์"
+        "เพื่อรับฟังความคิดเห็น (ร่าง) แผนพัฒนารัฐบาลดิจิทัล ระยะ ๕ ปี (พ.ศ. ๒๕๖๖ – ๒๕๗๐) เวลา ๐๙.๓๐ – ๑๖.๐๐ น. ในรูปแบบออนไลน์ "
+        "จากทุกภาคส่วนทั้งภาครัฐ เอกชน และประชาชนทั่วไป\n\n"
+        "การประชุมประชาพิจารณ์มีวัตถุประสงค์ เพื่อการปรับปรุง (ร่าง) แผนพัฒนารัฐบาลดิจิทัล ระยะ ๕ ปี (พ.ศ. ๒๕๖๖ – ๒๕๗๐) "
+        "ให้มีความสมบูรณ์ครบถ้วน จากการเก็บรวบรวมข้อมูล ข้อคิดเห็น ข้อเสนอแนะ ของผู้มีส่วนได้ส่วนเสียที่เกี่ยวข้องในวงกว้าง "
+        "เพื่อที่จะใช้ข้อมูลดังกล่าวมาประกอบการจัดทำแผนพัฒนารัฐบาลดิจิทัลฯ ให้สามารถกำหนดทิศทางการขับเคลื่อนประเทศได้อย่างเหมาะสมและนำไปปฏิบัติได้"
+    ),
+    "description_en": (
+        "The Digital Government Administration and Services Act B.E. 2562 (2019), section 5, requires a Digital Government "
+        "Development Plan. The Digital Government Development Agency (DGA) has drafted the plan for 2023–2027 and holds this "
+        "online public hearing, 09:30–16:00, to gather the views of government, business and the general public before the "
+        "plan is finalised."
+    ),
+    "contact_name": "สำนักงานพัฒนารัฐบาลดิจิทัล (องค์การมหาชน)",
+    "contact_phone": "02 612 6000",
+    "contact_email": "contact@dga.or.th",
+    "capacity": None,
+    "waitlist": False,
+    "status": "published",
+    "view_count": 4940,
+    "sessions": [
+        {"name_th": "ช่วงเช้า", "name_en": "Morning", "starts_at": at("2027-02-25", "09:30"), "ends_at": at("2027-02-25", "12:00"),
+         "stream_url": "https://www.youtube.com/watch?v=dga-hearing-morning", "stream_visibility": "public"},
+        {"name_th": "ช่วงบ่าย", "name_en": "Afternoon", "starts_at": at("2027-02-25", "13:00"), "ends_at": at("2027-02-25", "16:00"),
+         "stream_url": "https://www.youtube.com/watch?v=dga-hearing-afternoon", "stream_visibility": "public"},
+    ],
+    "documents": [
+        ("สรุปสาระสำคัญ (ร่าง) แผนพัฒนารัฐบาลดิจิทัลของประเทศไทย พ.ศ. 2566 – 2570", "สรุปร่างแผนพัฒนารัฐบาลดิจิทัล-2566-2570.txt",
+         "4 ยุทธศาสตร์สำคัญของแผนพัฒนารัฐบาลดิจิทัลฯ ฉบับนี้ คือ\n"
+         "- ยุทธศาสตร์ที่ 1 : ยกระดับการเปลี่ยนผ่านดิจิทัลภาครัฐ เพื่อการบริหารงานที่ยืดหยุ่น คล่องตัว และขยายสู่หน่วยงานภาครัฐระดับท้องถิ่น\n"
+         "- ยุทธศาสตร์ที่ 2 : พัฒนาบริการที่สะดวกและเข้าถึงง่าย (One-Stop Service)\n"
+         "- ยุทธศาสตร์ที่ 3 : สร้างมูลค่าเพิ่มและอำนวยความสะดวกแก่ภาคธุรกิจ\n"
+         "- ยุทธศาสตร์ที่ 4 : ส่งเสริมการมีส่วนร่วมของประชาชน และเปิดเผยข้อมูลเปิดภาครัฐ\n", 336),
+    ],
+}
+
+WORKSHOP = {
+    "slug": "provincial-egov-assessment-workshop",
+    "kind": "workshop",
+    "format": "onsite",
+    "registration_mode": "invite_only",
+    "title_th": "การประชุมเชิงปฏิบัติการเพื่อรับฟังความคิดเห็นการพัฒนากรอบการประเมินการพัฒนารัฐบาลอิเล็กทรอนิกส์หน่วยงานภาครัฐระดับจังหวัด",
+    "title_en": "Workshop on the assessment framework for e-government in provincial agencies",
+    "organizer_name_th": EGA,
+    "organizer_name_en": "Electronic Government Agency (Public Organization)",
+    "description_th": (
+        "สรอ. ได้จัดทำโครงการสำรวจระดับความพร้อมการพัฒนารัฐบาลอิเล็กทรอนิกส์หน่วยงานภาครัฐระดับจังหวัด "
+        "โดยมีวัตถุประสงค์เพื่อพัฒนากรอบการวัดระดับความพร้อมของรัฐบาลอิเล็กทรอนิกส์ของหน่วยงานภาครัฐระดับจังหวัด\n\n"
+        "สรอ. ตระหนักว่า การได้รับความคิดเห็นจากผู้มีความรู้และความเชี่ยวชาญเกี่ยวกับการพัฒนารัฐบาลอิเล็กทรอนิกส์ "
+        "เป็นความสำคัญอย่างยิ่งต่อการพัฒนากรอบการประเมินและตัวชี้วัด จึงได้จัดประชุมเชิงปฏิบัติการ "
+        "โดยขอเรียนเชิญเฉพาะท่านที่ได้รับหนังสือเชิญจาก สรอ. เข้าร่วมเพื่อให้ความคิดเห็นอันเป็นประโยชน์"
+    ),
+    "description_en": "A workshop for invited experts on the framework and indicators used to survey the e-government readiness of provincial agencies.",
+    "venue_name": EGA,
+    "venue_room": "ห้องวิภาวดี",
+    "venue_floor": "18",
+    "venue_address": "ถนนรางน้ำ กรุงเทพฯ",
+    "contact_name": "นายธรรณพ ศิริธรรมวิไล (ส่วนนโยบายรัฐบาลอิเล็กทรอนิกส์)",
+    "contact_phone": "08 1845 1459",
+    "contact_email": "thannop.sirithamwilai@ega.or.th",
+    "capacity": 40,
+    "waitlist": True,
+    "status": "published",
+    "view_count": 22,
+    "sessions": [
+        {"name_th": "ช่วงเช้า", "name_en": "Morning", "starts_at": at("2027-05-24", "09:00"), "ends_at": at("2027-05-24", "12:00")},
+    ],
+    "documents": [],
+}
+
+FOCUS_AREAS = [
+    ("ด้านการศึกษา", "Education"),
+    ("ด้านสุขภาพและการแพทย์", "Health and medicine"),
+    ("ด้านการเกษตร", "Agriculture"),
+    ("ด้านความเหลื่อมล้ำทางสิทธิสวัสดิการประชาชน", "Inequality in welfare rights"),
+    ("ด้านการมีส่วนร่วมและตรวจสอบได้โดยประชาชน", "Participation and public accountability"),
+    ("ด้านการส่งเสริมวิสาหกิจขนาดกลางและขนาดย่อม (SME)", "Small and medium enterprises (SME)"),
+]
+
+FOCUS_GROUP = {
+    "slug": "digital-government-plan-focus-groups",
+    "kind": "focus_group",
+    "format": "hybrid",
+    "registration_mode": "open",
+    "title_th": "การจัดประชุมระดมสมอง (Focus Group) ประกอบการจัดทำ (ร่าง) แผนพัฒนารัฐบาลดิจิทัลของประเทศไทย พ.ศ. 2566 - 2570",
+    "title_en": "Focus groups for the draft Digital Government Development Plan of Thailand 2023–2027",
+    "organizer_name_th": DGA,
+    "organizer_name_en": DGA_EN,
+    "description_th": (
+        "(ร่าง) แผนพัฒนารัฐบาลดิจิทัลของประเทศไทย พ.ศ. 2566 – 2570 ครอบคลุมขีดความสามารถของรัฐบาลดิจิทัลใน 6 ด้านสำคัญ (Focus areas) "
+        "ประกอบด้วย ด้านการศึกษา ด้านสุขภาพและการแพทย์ ด้านการเกษตร ด้านความเหลื่อมล้ำทางสิทธิสวัสดิการประชาชน "
+        "ด้านการมีส่วนร่วมและตรวจสอบได้โดยประชาชน และด้านการส่งเสริมวิสาหกิจขนาดกลางและขนาดย่อม (SME)\n\n"
+        "การประชุมระดมสมองจะเริ่มต้นด้วยการเสวนาโดยผู้แทนจากหลายภาคส่วน อาทิ ผู้เชี่ยวชาญ ผู้แทนภาครัฐ รวมถึงผู้มีประสบการณ์ในฐานะผู้ใช้งาน "
+        "จากนั้น จะเป็นการนำเสนอ (ร่าง) ผลการวิเคราะห์ขีดความสามารถเชิงดิจิทัลของประเทศไทย กรอบของขีดความสามารถเชิงดิจิทัล (Maturity Model) "
+        "รวมถึงเป้าหมายความสามารถเชิงดิจิทัลที่เหมาะสมในปี พ.ศ. 2570 เพื่อให้ที่ประชุมร่วมแสดงความคิดเห็น\n\n"
+        "กรุณาเลือกกลุ่มย่อยหนึ่งด้านที่ท่านจะเข้าร่วม"
+    ),
+    "description_en": (
+        "Six topic groups, one per focus area of the draft plan. Each opens with a panel of experts, officials and users, "
+        "then discusses the draft digital capability analysis, the maturity model and the 2027 targets. Please choose one group."
+    ),
+    "venue_name": DGA,
+    "venue_address": "อาคารบางกอกไทยทาวเวอร์ ถนนรางน้ำ แขวงถนนพญาไท เขตราชเทวี กรุงเทพฯ",
+    "contact_name": DGA,
+    "contact_phone": "02 612 6000",
+    "contact_email": "contact@dga.or.th",
+    "capacity": 180,
+    "waitlist": True,
+    "status": "published",
+    "view_count": 4181,
+    "sessions": [
+        {"name_th": f"กลุ่มที่ {i}: {th}", "name_en": f"Group {i}: {en}", "capacity": 30,
+         "starts_at": at("2027-01-28", "13:30"), "ends_at": at("2027-01-28", "16:30"),
+         "stream_url": "", "stream_visibility": "registrants"}
+        for i, (th, en) in enumerate(FOCUS_AREAS, start=1)
+    ],
+    "documents": [],
+}
+
+DEMO_EVENTS = (HEARING, WORKSHOP, FOCUS_GROUP)
+
+
+def _account(email, role, password, name):
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    if user is None:
+        user = create_user(email, password, role, name=name)
+        return user, True
+    return user, False
+
+
+def load_demo(password):
+    """Create the demo accounts and events; yields lines to print."""
+    admin, created = _account("admin@example.org", Role.admin, password, "ผู้ดูแลระบบ")
+    if created:
+        yield f"account admin@example.org (admin), password: {password}"
+    organizer, created = _account("organizer@example.org", Role.organizer, password, "เจ้าหน้าที่ สพร.")
+    if created:
+        yield f"account organizer@example.org (organizer), password: {password}"
+    staff, created = _account("checkin@example.org", Role.checkin, password, "เจ้าหน้าที่ลงทะเบียน")
+    if created:
+        yield f"account checkin@example.org (check-in staff), password: {password}"
+    for spec in DEMO_EVENTS:
+        spec = dict(spec)
+        if db.session.scalar(sa.select(Event.id).where(Event.slug == spec["slug"])):
+            yield f"event {spec['slug']}: already there"
+            continue
+        sessions = spec.pop("sessions")
+        documents = spec.pop("documents")
+        view_count = spec.pop("view_count")
+        event = event_services.create_event(organizer, spec, sessions)
+        event.view_count = view_count
+        for title, filename, text, downloads in documents:
+            upload = FileStorage(BytesIO(text.encode("utf-8")), filename=filename, content_type="text/plain")
+            attachment = event_services.add_attachment(event, upload, title)
+            attachment.download_count = downloads
+        db.session.flush()
+        yield f"event {event.slug}: created"

@@ -1,0 +1,334 @@
+"""Events, sessions and attachments: every rule and every write."""
+import mimetypes
+import re
+import secrets
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from werkzeug.utils import secure_filename
+
+from ..errors import Conflict, ValidationFailed
+from ..extensions import db
+from ..models_base import utcnow
+from .models import (
+    Attachment,
+    Event,
+    EventFormat,
+    EventKind,
+    EventSession,
+    EventStatus,
+    RegistrationMode,
+    StreamVisibility,
+)
+
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
+
+EVENT_FIELDS = {
+    "slug", "kind", "title_th", "title_en", "description_th", "description_en",
+    "organizer_name_th", "organizer_name_en", "format", "venue_name", "venue_room",
+    "venue_floor", "venue_address", "registration_mode", "capacity", "waitlist",
+    "registration_opens_at", "registration_closes_at", "status", "contact_name",
+    "contact_phone", "contact_email", "attendee_list_published",
+}
+SESSION_FIELDS = {
+    "name_th", "name_en", "starts_at", "ends_at", "capacity", "stream_url",
+    "stream_visibility", "recording_url",
+}
+_ENUMS = {
+    "kind": EventKind, "format": EventFormat, "registration_mode": RegistrationMode,
+    "status": EventStatus, "stream_visibility": StreamVisibility,
+}
+
+
+def published_events():
+    """Published events, upcoming first, then past ones, most recent first."""
+    now = utcnow()
+    upcoming = sa.case((Event.ends_at >= now, 0), else_=1)
+    return (
+        sa.select(Event)
+        .where(Event.status == EventStatus.published)
+        .order_by(upcoming, sa.case((Event.ends_at >= now, Event.starts_at), else_=None), Event.starts_at.desc(), Event.id)
+    )
+
+
+def get_event(slug):
+    return db.session.scalar(sa.select(Event).where(Event.slug == slug))
+
+
+def validate_stream_url(url, field="stream_url"):
+    """https, on one of the allowed hosts (EVENTSVC_STREAM_HOSTS); '' means no link."""
+    url = (url or "").strip()
+    if not url:
+        return ""
+    if len(url) > 500 or any(ch.isspace() or ord(ch) < 32 for ch in url):
+        raise ValidationFailed(fields={field: [_l("Not a valid link.")]})
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname or parts.username or parts.password:
+        raise ValidationFailed(fields={field: [_l("The link must start with https://.")]})
+    host = parts.hostname.lower()
+    for allowed in current_app.config["STREAM_HOSTS"]:
+        allowed = allowed.strip().lower()
+        if host == allowed or (allowed.startswith("*.") and host.endswith(allowed[1:])):
+            return url
+    raise ValidationFailed(
+        fields={field: [_l("Links are allowed only to: %(hosts)s.", hosts=", ".join(current_app.config["STREAM_HOSTS"]))]}
+    )
+
+
+def _clean_event_fields(data, event=None):
+    errors = {}
+    clean = {}
+    for key, value in data.items():
+        if key not in EVENT_FIELDS:
+            continue
+        if key in _ENUMS and value is not None and not isinstance(value, _ENUMS[key]):
+            try:
+                value = _ENUMS[key](value)
+            except ValueError:
+                errors[key] = [_l("Not one of the allowed values.")]
+                continue
+        if isinstance(value, str):
+            value = value.strip()
+        clean[key] = value
+    if "slug" in clean and not SLUG_RE.match(clean["slug"] or ""):
+        errors["slug"] = [_l("Use 1–80 lower-case letters, digits and dashes.")]
+    if "title_th" in clean and not clean["title_th"]:
+        errors["title_th"] = [_l("This field is required.")]
+    capacity = clean.get("capacity", event.capacity if event else None)
+    if capacity is not None and capacity < 0:
+        errors["capacity"] = [_l("Must be zero or more.")]
+    elif event is not None and capacity is not None and capacity < event.seats_taken:
+        errors["capacity"] = [_l("%(n)d seats are already taken.", n=event.seats_taken)]
+    opens = clean.get("registration_opens_at", event.registration_opens_at if event else None)
+    closes = clean.get("registration_closes_at", event.registration_closes_at if event else None)
+    if opens and closes and closes <= opens:
+        errors["registration_closes_at"] = [_l("Registration must close after it opens.")]
+    if errors:
+        raise ValidationFailed(fields=errors)
+    return clean
+
+
+def _clean_session_fields(data, index=None):
+    prefix = f"sessions.{index}." if index is not None else ""
+    errors = {}
+    clean = {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items() if k in SESSION_FIELDS}
+    if "stream_visibility" in clean and not isinstance(clean["stream_visibility"], StreamVisibility):
+        try:
+            clean["stream_visibility"] = StreamVisibility(clean["stream_visibility"])
+        except ValueError:
+            errors[prefix + "stream_visibility"] = [_l("Not one of the allowed values.")]
+    for key in ("stream_url", "recording_url"):
+        if key in clean:
+            try:
+                clean[key] = validate_stream_url(clean[key], prefix + key)
+            except ValidationFailed as error:
+                errors.update(error.fields)
+    if "name_th" in clean and not clean["name_th"]:
+        errors[prefix + "name_th"] = [_l("This field is required.")]
+    if clean.get("capacity") is not None and clean["capacity"] < 0:
+        errors[prefix + "capacity"] = [_l("Must be zero or more.")]
+    return clean, errors
+
+
+def _check_session_times(session, prefix=""):
+    if session.starts_at is None or session.ends_at is None:
+        return {prefix + "starts_at": [_l("This field is required.")]}
+    if session.ends_at <= session.starts_at:
+        return {prefix + "ends_at": [_l("The session must end after it starts.")]}
+    return {}
+
+
+def _refresh_event_times(event):
+    sessions = [s for s in event.sessions if s.starts_at and s.ends_at]
+    event.starts_at = min((s.starts_at for s in sessions), default=None)
+    event.ends_at = max((s.ends_at for s in sessions), default=None)
+
+
+def create_event(owner, data, sessions=(), actor=None):
+    """Create an event with its sessions; raises ValidationFailed or Conflict."""
+    clean = _clean_event_fields(data)
+    missing = [f for f in ("slug", "title_th") if not clean.get(f)]
+    if missing:
+        raise ValidationFailed(fields={f: [_l("This field is required.")] for f in missing})
+    if get_event(clean["slug"]) is not None:
+        raise ValidationFailed(fields={"slug": [_l("This address is already taken.")]})
+    status = clean.pop("status", EventStatus.draft)
+    event = Event(owner=owner, status=EventStatus.draft, **clean)
+    errors = {}
+    for index, session_data in enumerate(sessions):
+        session_clean, session_errors = _clean_session_fields(session_data, index)
+        errors.update(session_errors)
+        if not session_errors:
+            session = EventSession(**session_clean)
+            errors.update(_check_session_times(session, f"sessions.{index}."))
+            event.sessions.append(session)
+    if errors:
+        raise ValidationFailed(fields=errors)
+    _refresh_event_times(event)
+    db.session.add(event)
+    db.session.flush()
+    if status != EventStatus.draft:
+        set_status(event, status, actor)
+    return event
+
+
+def update_event(event, data, actor=None):
+    """Change the given fields; a larger capacity lets waitlisted people in."""
+    clean = _clean_event_fields(data, event)
+    if "slug" in clean and clean["slug"] != event.slug and get_event(clean["slug"]) is not None:
+        raise ValidationFailed(fields={"slug": [_l("This address is already taken.")]})
+    status = clean.pop("status", None)
+    capacity_changed = "capacity" in clean and clean["capacity"] != event.capacity
+    waitlist_changed = "waitlist" in clean and clean["waitlist"] != event.waitlist
+    for key, value in clean.items():
+        setattr(event, key, value)
+    db.session.flush()
+    if status is not None and status != event.status:
+        set_status(event, status, actor)
+    if capacity_changed or waitlist_changed:
+        from ..registration.services import promote_waitlist
+
+        promote_waitlist(event)
+    return event
+
+
+def set_status(event, status, actor=None):
+    status = EventStatus(status)
+    if event.status == EventStatus.cancelled and status != EventStatus.cancelled:
+        raise Conflict(_l("A cancelled event cannot be reopened; create a new one."))
+    if status == EventStatus.published and not event.sessions:
+        raise ValidationFailed(fields={"status": [_l("Add at least one session before publishing.")]})
+    event.status = status
+    if status == EventStatus.cancelled:
+        event.cancelled_at = utcnow()
+    db.session.flush()
+    return event
+
+
+def publish_event(event, actor=None):
+    return set_status(event, EventStatus.published, actor)
+
+
+def cancel_event(event, actor=None):
+    """Cancel: registration closes, registrations are kept so that people can be told."""
+    return set_status(event, EventStatus.cancelled, actor)
+
+
+def add_session(event, data, actor=None):
+    clean, errors = _clean_session_fields(data)
+    if errors:
+        raise ValidationFailed(fields=errors)
+    session = EventSession(**clean)
+    errors = _check_session_times(session)
+    if errors:
+        raise ValidationFailed(fields=errors)
+    event.sessions.append(session)
+    _refresh_event_times(event)
+    db.session.flush()
+    return session
+
+
+def update_session(session, data, actor=None):
+    clean, errors = _clean_session_fields(data)
+    if clean.get("capacity") is not None and clean["capacity"] < session.seats_taken:
+        errors["capacity"] = [_l("%(n)d seats are already taken.", n=session.seats_taken)]
+    if errors:
+        raise ValidationFailed(fields=errors)
+    capacity_changed = "capacity" in clean and clean["capacity"] != session.capacity
+    for key, value in clean.items():
+        setattr(session, key, value)
+    errors = _check_session_times(session)
+    if errors:
+        raise ValidationFailed(fields=errors)
+    _refresh_event_times(session.event)
+    db.session.flush()
+    if capacity_changed:
+        from ..registration.services import promote_waitlist
+
+        promote_waitlist(session.event)
+    return session
+
+
+def delete_session(session, actor=None):
+    from ..registration.models import registration_sessions
+
+    taken = db.session.scalar(
+        sa.select(sa.func.count()).select_from(registration_sessions).where(registration_sessions.c.session_id == session.id)
+    )
+    if taken:
+        raise Conflict(_l("People have registered for this session; it cannot be deleted."))
+    event = session.event
+    event.sessions.remove(session)
+    db.session.flush()
+    _refresh_event_times(event)
+    db.session.flush()
+
+
+def attachments_folder():
+    folder = Path(current_app.instance_path) / "attachments"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def add_attachment(event, upload, title="", actor=None):
+    """Store an uploaded file (a werkzeug FileStorage) under the instance folder."""
+    original = (upload.filename or "").strip()
+    safe = secure_filename(original) or "document"
+    extension = Path(safe).suffix.lower().lstrip(".")
+    allowed = [e.strip().lower() for e in current_app.config["UPLOAD_EXTENSIONS"]]
+    if extension not in allowed:
+        raise ValidationFailed(fields={"file": [_l("Allowed file types: %(types)s.", types=", ".join(allowed))]})
+    stored_name = secrets.token_hex(16) + "." + extension
+    path = attachments_folder() / stored_name
+    upload.save(path)
+    size = path.stat().st_size
+    if size == 0:
+        path.unlink()
+        raise ValidationFailed(fields={"file": [_l("The file is empty.")]})
+    # Keep the original (Thai) name for the download; secure_filename drops Thai letters.
+    filename = Path(original.replace("\\", "/")).name[:255] or safe
+    attachment = Attachment(
+        title=(title or "").strip()[:300] or Path(filename).stem,
+        filename=filename,
+        stored_name=stored_name,
+        content_type=mimetypes.guess_type(safe)[0] or "application/octet-stream",
+        size=size,
+        position=len(event.attachments),
+    )
+    event.attachments.append(attachment)
+    try:
+        db.session.flush()
+    except Exception:
+        path.unlink(missing_ok=True)
+        raise
+    return attachment
+
+
+def delete_attachment(attachment, actor=None):
+    path = attachments_folder() / attachment.stored_name
+    db.session.delete(attachment)
+    db.session.flush()
+    path.unlink(missing_ok=True)
+
+
+def attachment_path(attachment):
+    return attachments_folder() / attachment.stored_name
+
+
+def record_download(attachment):
+    db.session.execute(
+        sa.update(Attachment).where(Attachment.id == attachment.id).values(download_count=Attachment.download_count + 1)
+    )
+
+
+def record_page_view(event):
+    """Count a view of the event page in its own short write transaction.
+
+    Done apart from the request's (read-only) transaction so that, on SQLite,
+    a page view never has to upgrade a read lock to a write lock.
+    """
+    with db.engine.begin() as connection:
+        connection.execute(sa.update(Event).where(Event.id == event.id).values(view_count=Event.view_count + 1))

@@ -1,0 +1,272 @@
+"""Public event pages and the organizer's pages for events, sessions and documents."""
+from functools import wraps
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..accounts.services import can_manage
+from ..errors import DomainError, ValidationFailed
+from ..extensions import db
+from ..forms_common import ActionForm, apply_field_errors
+from ..registration.services import counts_by_status, window_state
+from . import services
+from .forms import AttachmentForm, EventForm, SessionForm
+from .models import Attachment, Event, EventSession, EventStatus
+
+bp = Blueprint("events", __name__)
+
+
+# ---- public ---------------------------------------------------------------
+
+@bp.route("/")
+def index():
+    events = db.session.scalars(services.published_events()).all()
+    return render_template("events/index.html", events=events, window_state=window_state)
+
+
+def _public_event_or_404(slug):
+    event = services.get_event(slug)
+    if event is None or event.status == EventStatus.draft and not can_manage(current_user, event):
+        abort(404)
+    return event
+
+
+@bp.route("/events/<slug>")
+def event_page(slug):
+    event = _public_event_or_404(slug)
+    html = render_template(
+        "events/event.html",
+        event=event,
+        state=window_state(event),
+        can_manage=can_manage(current_user, event),
+    )
+    services.record_page_view(event)
+    return html
+
+
+@bp.route("/events/<slug>/documents/<int:attachment_id>/<path:filename>")
+def download_attachment(slug, attachment_id, filename):
+    event = _public_event_or_404(slug)
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.event_id != event.id:
+        abort(404)
+    path = services.attachment_path(attachment)
+    if not path.exists():
+        abort(404)
+    services.record_download(attachment)
+    db.session.commit()
+    return send_file(path, mimetype=attachment.content_type, as_attachment=True, download_name=attachment.filename)
+
+
+# ---- organizer ------------------------------------------------------------
+
+def organizer_required(view):
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.can_organize:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def managed_event_or_404(slug):
+    """Load the event (404), then check that the signed-in user may manage it (403)."""
+    event = services.get_event(slug)
+    if event is None:
+        abort(404)
+    if not can_manage(current_user, event):
+        abort(403)
+    return event
+
+
+@bp.route("/organizer/")
+@login_required
+def dashboard():
+    query = sa.select(Event).order_by(Event.starts_at.desc().nulls_last(), Event.id.desc())
+    if not current_user.is_admin:
+        query = query.where(Event.owner_id == current_user.id)
+    events = db.session.scalars(query).all() if current_user.can_organize else []
+    return render_template("events/organizer/dashboard.html", events=events)
+
+
+@bp.route("/organizer/events/new", methods=["GET", "POST"])
+@organizer_required
+def create_event():
+    form = EventForm()
+    if form.validate_on_submit():
+        try:
+            event = services.create_event(current_user, form.service_data(), actor=current_user)
+        except ValidationFailed as error:
+            apply_field_errors(form, error.fields, default_field=form.slug)
+        else:
+            db.session.commit()
+            flash(_("The event was created. Add its sessions, then publish it."), "success")
+            return redirect(url_for("events.manage_event", slug=event.slug))
+    return render_template("events/organizer/event_form.html", form=form, event=None), 422 if form.errors else 200
+
+
+@bp.route("/organizer/events/<slug>")
+@organizer_required
+def manage_event(slug):
+    event = managed_event_or_404(slug)
+    return render_template(
+        "events/organizer/event.html",
+        event=event,
+        session_form=SessionForm(formdata=None),
+        attachment_form=AttachmentForm(formdata=None),
+        action_form=ActionForm(),
+        counts=counts_by_status(event),
+        state=window_state(event),
+    )
+
+
+@bp.route("/organizer/events/<slug>/edit", methods=["GET", "POST"])
+@organizer_required
+def edit_event(slug):
+    event = managed_event_or_404(slug)
+    form = EventForm(obj=event)
+    if form.validate_on_submit():
+        try:
+            services.update_event(event, form.service_data(), actor=current_user)
+        except ValidationFailed as error:
+            db.session.rollback()
+            apply_field_errors(form, error.fields, default_field=form.slug)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("events.manage_event", slug=event.slug))
+    return render_template("events/organizer/event_form.html", form=form, event=event), 422 if form.errors else 200
+
+
+def _status_action(slug, change, message):
+    event = managed_event_or_404(slug)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        change(event, actor=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(" ".join(str(m) for ms in error.fields.values() for m in ms) or error.message, "error")
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return redirect(url_for("events.manage_event", slug=event.slug))
+
+
+@bp.route("/organizer/events/<slug>/publish", methods=["POST"])
+@organizer_required
+def publish_event(slug):
+    return _status_action(slug, services.publish_event, _("The event is published."))
+
+
+@bp.route("/organizer/events/<slug>/cancel", methods=["POST"])
+@organizer_required
+def cancel_event(slug):
+    return _status_action(slug, services.cancel_event, _("The event is cancelled; registration is closed."))
+
+
+@bp.route("/organizer/events/<slug>/sessions", methods=["POST"])
+@organizer_required
+def add_session(slug):
+    event = managed_event_or_404(slug)
+    form = SessionForm()
+    if form.validate_on_submit():
+        try:
+            services.add_session(event, form.service_data(), actor=current_user)
+        except ValidationFailed as error:
+            db.session.rollback()
+            apply_field_errors(form, error.fields, default_field=form.name_th)
+        else:
+            db.session.commit()
+            flash(_("The session was added."), "success")
+            return redirect(url_for("events.manage_event", slug=event.slug))
+    return render_template(
+        "events/organizer/event.html", event=event, session_form=form,
+        attachment_form=AttachmentForm(formdata=None), action_form=ActionForm(),
+        counts=counts_by_status(event), state=window_state(event),
+    ), 422
+
+
+def _managed_session_or_404(event, session_id):
+    session = db.session.get(EventSession, session_id)
+    if session is None or session.event_id != event.id:
+        abort(404)
+    return session
+
+
+@bp.route("/organizer/events/<slug>/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@organizer_required
+def edit_session(slug, session_id):
+    event = managed_event_or_404(slug)
+    session = _managed_session_or_404(event, session_id)
+    form = SessionForm(obj=session)
+    if form.validate_on_submit():
+        try:
+            services.update_session(session, form.service_data(), actor=current_user)
+        except ValidationFailed as error:
+            db.session.rollback()
+            apply_field_errors(form, error.fields, default_field=form.name_th)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("events.manage_event", slug=event.slug))
+    return render_template("events/organizer/session_form.html", form=form, event=event, session=session), 422 if form.errors else 200
+
+
+@bp.route("/organizer/events/<slug>/sessions/<int:session_id>/delete", methods=["POST"])
+@organizer_required
+def delete_session(slug, session_id):
+    event = managed_event_or_404(slug)
+    session = _managed_session_or_404(event, session_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.delete_session(session, actor=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The session was deleted."), "success")
+    return redirect(url_for("events.manage_event", slug=event.slug))
+
+
+@bp.route("/organizer/events/<slug>/attachments", methods=["POST"])
+@organizer_required
+def add_attachment(slug):
+    event = managed_event_or_404(slug)
+    form = AttachmentForm()
+    if form.validate_on_submit():
+        try:
+            services.add_attachment(event, form.file.data, form.title.data, actor=current_user)
+        except ValidationFailed as error:
+            db.session.rollback()
+            apply_field_errors(form, error.fields, default_field=form.file)
+        else:
+            db.session.commit()
+            flash(_("The document was added."), "success")
+            return redirect(url_for("events.manage_event", slug=event.slug))
+    return render_template(
+        "events/organizer/event.html", event=event, session_form=SessionForm(formdata=None),
+        attachment_form=form, action_form=ActionForm(),
+        counts=counts_by_status(event), state=window_state(event),
+    ), 422
+
+
+@bp.route("/organizer/events/<slug>/attachments/<int:attachment_id>/delete", methods=["POST"])
+@organizer_required
+def delete_attachment(slug, attachment_id):
+    event = managed_event_or_404(slug)
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.event_id != event.id:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    services.delete_attachment(attachment, actor=current_user)
+    db.session.commit()
+    flash(_("The document was removed."), "success")
+    return redirect(url_for("events.manage_event", slug=event.slug))

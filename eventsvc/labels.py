@@ -1,0 +1,66 @@
+"""Human labels (Thai and English, through Babel) for the enumerated values."""
+from flask_babel import lazy_gettext as _l
+
+KIND = {
+    "public_hearing": _l("Public hearing"),
+    "hearing": _l("Hearing meeting"),
+    "workshop": _l("Workshop"),
+    "focus_group": _l("Focus group"),
+    "seminar": _l("Seminar"),
+}
+FORMAT = {
+    "onsite": _l("On site"),
+    "online": _l("Online"),
+    "hybrid": _l("On site and online"),
+}
+REGISTRATION_MODE = {
+    "open": _l("Open to everyone"),
+    "invite_only": _l("By invitation only"),
+}
+EVENT_STATUS = {
+    "draft": _l("Draft"),
+    "published": _l("Published"),
+    "cancelled": _l("Cancelled"),
+}
+STREAM_VISIBILITY = {
+    "public": _l("Public"),
+    "registrants": _l("Registrants only"),
+}
+ATTENDANCE = {
+    "onsite": _l("On site"),
+    "online": _l("Online"),
+}
+SECTOR = {
+    "government": _l("Government agency"),
+    "state_enterprise": _l("State enterprise"),
+    "private": _l("Private sector"),
+    "academic": _l("Academic institution"),
+    "civil_society": _l("Civil society"),
+    "public": _l("General public"),
+}
+REGISTRATION_STATUS = {
+    "confirmed": _l("Confirmed"),
+    "waitlisted": _l("On the waitlist"),
+    "cancelled": _l("Cancelled"),
+}
+ROLE = {
+    "admin": _l("Administrator"),
+    "organizer": _l("Organizer"),
+    "checkin": _l("Check-in staff"),
+}
+
+ALL = {
+    "kind": KIND, "format": FORMAT, "registration_mode": REGISTRATION_MODE,
+    "event_status": EVENT_STATUS, "stream_visibility": STREAM_VISIBILITY,
+    "attendance": ATTENDANCE, "sector": SECTOR, "registration_status": REGISTRATION_STATUS,
+    "role": ROLE,
+}
+
+
+def label(group, value):
+    value = getattr(value, "value", value)
+    return ALL[group].get(value, value)
+
+
+def choices(group):
+    return [(value, text) for value, text in ALL[group].items()]

@@ -1,0 +1,49 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, RadioField, SelectField, SelectMultipleField, StringField, TelField
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from .. import labels
+from ..forms_common import REQUIRED
+
+TITLE_PREFIXES = ["นาย", "นาง", "นางสาว", "ดร.", "ผศ.", "รศ.", "ศ.", "Mr.", "Ms.", "Mrs.", "Dr."]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class RegistrationForm(FlaskForm):
+    submission_key = HiddenField()
+    title_prefix = StringField(_l("Title"), validators=[Length(max=50)], description=_l("e.g. นาย, นาง, นางสาว, ดร."))
+    first_name = StringField(_l("First name"), validators=[DataRequired(REQUIRED), Length(max=100)])
+    last_name = StringField(_l("Last name"), validators=[DataRequired(REQUIRED), Length(max=100)])
+    organization = StringField(_l("Organization"), validators=[Length(max=300)])
+    position = StringField(_l("Position"), validators=[Length(max=200)])
+    sector = SelectField(_l("Sector"), choices=[("", _l("— choose —"))] + labels.choices("sector"),
+                         validators=[DataRequired(_l("Please choose a sector."))])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(REQUIRED), Length(max=254)])
+    phone = TelField(_l("Phone"), validators=[Optional(), Length(max=30)])
+    attendance = RadioField(_l("I will attend"), choices=labels.choices("attendance"), validators=[Optional()])
+    sessions = MultiCheckboxField(_l("Sessions"), coerce=int, validators=[Optional()])
+    consent_processing = BooleanField(validators=[DataRequired(_l("We need your consent to process your data to register you."))])
+    consent_listing = BooleanField(default=False)
+
+    def service_data(self, locale):
+        return {
+            "title_prefix": self.title_prefix.data,
+            "first_name": self.first_name.data,
+            "last_name": self.last_name.data,
+            "organization": self.organization.data,
+            "position": self.position.data,
+            "sector": self.sector.data,
+            "email": self.email.data,
+            "phone": self.phone.data,
+            "attendance": self.attendance.data,
+            "sessions": self.sessions.data,
+            "consent_processing": bool(self.consent_processing.data),
+            "consent_listing": bool(self.consent_listing.data),
+            "locale": locale,
+        }

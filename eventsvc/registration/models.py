@@ -1,0 +1,105 @@
+"""Registrations of people for events and the sessions they chose."""
+import hashlib
+from datetime import datetime
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..models_base import StrEnum, UTCDateTime, enum_column, utcnow
+
+
+class RegistrationStatus(StrEnum):
+    confirmed = "confirmed"
+    waitlisted = "waitlisted"
+    cancelled = "cancelled"
+
+
+class Attendance(StrEnum):
+    onsite = "onsite"
+    online = "online"
+
+
+class Sector(StrEnum):
+    government = "government"
+    state_enterprise = "state_enterprise"
+    private = "private"
+    academic = "academic"
+    civil_society = "civil_society"
+    public = "public"
+
+
+registration_sessions = sa.Table(
+    "registration_sessions",
+    db.metadata,
+    sa.Column("registration_id", sa.ForeignKey("registrations.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("session_id", sa.ForeignKey("event_sessions.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Registration(db.Model):
+    __tablename__ = "registrations"
+    __table_args__ = (
+        # One active registration per person per event (DESIGN: rules).
+        sa.Index(
+            "uq_registrations_event_email_active",
+            "event_id",
+            "email_normalized",
+            unique=True,
+            sqlite_where=sa.text("status != 'cancelled'"),
+            postgresql_where=sa.text("status != 'cancelled'"),
+        ),
+        sa.Index("ix_registrations_event_status_created", "event_id", "status", "created_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    status: Mapped[RegistrationStatus] = mapped_column(enum_column(RegistrationStatus))
+    title_prefix: Mapped[str] = mapped_column(sa.String(50), default="")
+    first_name: Mapped[str] = mapped_column(sa.String(100))
+    last_name: Mapped[str] = mapped_column(sa.String(100))
+    email: Mapped[str] = mapped_column(sa.String(254))
+    email_normalized: Mapped[str] = mapped_column(sa.String(254))
+    phone: Mapped[str] = mapped_column(sa.String(30), default="")
+    organization: Mapped[str] = mapped_column(sa.String(300), default="")
+    position: Mapped[str] = mapped_column(sa.String(200), default="")
+    sector: Mapped[Sector] = mapped_column(enum_column(Sector))
+    attendance: Mapped[Attendance] = mapped_column(enum_column(Attendance))
+    locale: Mapped[str] = mapped_column(sa.String(5), default="th")
+    consent_processing_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    consent_listing: Mapped[bool] = mapped_column(default=False)
+    # /my/<token>: only the SHA-256 of the personal token is kept.
+    manage_token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # The random key of the form (or the API's Idempotency-Key) that created
+    # this registration, hashed; a repeat of the same submission proves it is
+    # the same person and may be shown the personal link again.
+    submission_key_hash: Mapped[Optional[str]] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    confirmed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+    event = relationship("Event")
+    sessions = relationship("EventSession", secondary=registration_sessions, order_by="EventSession.starts_at")
+
+    @hybrid_property
+    def is_active(self):
+        return self.status != RegistrationStatus.cancelled
+
+    @is_active.inplace.expression
+    @classmethod
+    def _is_active_expression(cls):
+        return cls.status != RegistrationStatus.cancelled
+
+    @property
+    def full_name(self):
+        return " ".join(p for p in (self.title_prefix + self.first_name, self.last_name) if p)
+
+    @staticmethod
+    def hash_key(value):
+        return hashlib.sha256(value.encode()).hexdigest()
+
+    def __repr__(self):
+        return f"<Registration {self.id} {self.status}>"

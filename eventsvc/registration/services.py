@@ -1,0 +1,371 @@
+"""Registration: the window, seats that are never oversold, the waitlist, one registration per person."""
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from typing import Optional
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import CapacityReached, Conflict, InvitationRequired, RegistrationClosed, ValidationFailed
+from ..events.models import Event, EventFormat, EventSession, EventStatus
+from ..extensions import db
+from ..models_base import utcnow
+from .models import Attendance, Registration, RegistrationStatus, Sector
+
+FIELD_LIMITS = {
+    "title_prefix": 50, "first_name": 100, "last_name": 100, "organization": 300,
+    "position": 200, "phone": 30, "email": 254,
+}
+REQUIRED_FIELDS = ("first_name", "last_name", "email")
+
+
+class WindowState:
+    open = "open"
+    not_yet_open = "not_yet_open"
+    closed = "closed"
+    cancelled = "cancelled"
+    not_published = "not_published"
+
+
+def window_state(event, now=None):
+    """Whether registration for `event` is open at `now`, and if not, why."""
+    now = now or utcnow()
+    if event.status == EventStatus.cancelled:
+        return WindowState.cancelled
+    if event.status != EventStatus.published:
+        return WindowState.not_published
+    if event.registration_opens_at and now < event.registration_opens_at:
+        return WindowState.not_yet_open
+    closes = event.registration_closes_at or event.ends_at
+    if closes and now >= closes:
+        return WindowState.closed
+    return WindowState.open
+
+
+def normalize_email(value):
+    """Lower-case, trimmed, Unicode NFC: the key of 'one registration per person'."""
+    return unicodedata.normalize("NFC", (value or "").strip()).lower()
+
+
+def _clean_text(value):
+    """Trim and fold inner white space; control characters (a newline in a header) are refused."""
+    value = unicodedata.normalize("NFC", value or "")
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\t" for ch in value):
+        return None
+    return " ".join(value.split())
+
+
+def _allowed_attendance(event):
+    if event.format == EventFormat.online:
+        return (Attendance.online,)
+    if event.format == EventFormat.onsite:
+        return (Attendance.onsite,)
+    return (Attendance.onsite, Attendance.online)
+
+
+def clean_registration_data(event, data):
+    """Validate what a person typed; returns clean values or raises ValidationFailed with field errors."""
+    errors, clean = {}, {}
+    for field, limit in FIELD_LIMITS.items():
+        value = data.get(field) or ""
+        if not isinstance(value, str):
+            errors[field] = [_l("Not valid text.")]
+            continue
+        value = _clean_text(value)
+        if value is None:
+            errors[field] = [_l("Line breaks and control characters are not allowed.")]
+        elif len(value) > limit:
+            errors[field] = [_l("At most %(n)d characters.", n=limit)]
+        elif field in REQUIRED_FIELDS and not value:
+            errors[field] = [_l("This field is required.")]
+        else:
+            clean[field] = value
+    if "email" in clean:
+        try:
+            clean["email"] = validate_email(clean["email"], check_deliverability=False).normalized
+        except EmailNotValidError:
+            errors["email"] = [_l("Not a valid e-mail address.")]
+    try:
+        clean["sector"] = Sector(data.get("sector") or "")
+    except ValueError:
+        errors["sector"] = [_l("Please choose a sector.")]
+    allowed = _allowed_attendance(event)
+    attendance = data.get("attendance") or (allowed[0].value if len(allowed) == 1 else "")
+    try:
+        clean["attendance"] = Attendance(attendance)
+        if clean["attendance"] not in allowed:
+            raise ValueError
+    except ValueError:
+        errors["attendance"] = [_l("Please choose how you will attend.")]
+    if data.get("consent_processing") is not True:
+        errors["consent_processing"] = [_l("We need your consent to process your data to register you.")]
+    clean["consent_listing"] = data.get("consent_listing") is True
+    clean["locale"] = data.get("locale") if data.get("locale") in ("th", "en") else "th"
+    session_ids = data.get("sessions")
+    by_id = {s.id: s for s in event.sessions}
+    if not event.sessions:
+        errors["sessions"] = [_l("This event has no sessions yet.")]
+    elif not session_ids:
+        if sessions_overlap(event.sessions):
+            errors["sessions"] = [_l("Please choose the session you will attend.")]
+        clean["sessions"] = list(event.sessions)
+    else:
+        unknown = [i for i in session_ids if i not in by_id]
+        if unknown:
+            errors["sessions"] = [_l("Unknown session: %(ids)s.", ids=", ".join(map(str, unknown)))]
+        else:
+            clean["sessions"] = [by_id[i] for i in dict.fromkeys(session_ids)]
+            if sessions_overlap(clean["sessions"]):
+                errors["sessions"] = [_l("These sessions take place at the same time; please choose one of them.")]
+    if errors:
+        raise ValidationFailed(fields=errors)
+    return clean
+
+
+def sessions_overlap(sessions):
+    """Whether any two of the sessions run at the same time (parallel topic groups)."""
+    ordered = sorted(sessions, key=lambda s: s.starts_at)
+    return any(later.starts_at < earlier.ends_at for earlier, later in zip(ordered, ordered[1:]))
+
+
+@dataclass
+class RegistrationResult:
+    registration: Registration
+    created: bool
+    # The personal link's token, present only when this answer may show it:
+    # on creation, or to the same submission repeated (a double click).
+    manage_token: Optional[str] = None
+
+
+def register(event, data, *, submission_key=None, invited=False, actor=None, now=None):
+    """Register a person for `event`.
+
+    Returns a RegistrationResult; the same person again (same normalised
+    e-mail) gets their existing registration back with created=False.
+    Raises RegistrationClosed, InvitationRequired, CapacityReached or
+    ValidationFailed.
+    """
+    state = window_state(event, now)
+    if state != WindowState.open:
+        raise RegistrationClosed(_window_message(state))
+    if event.is_invite_only and not invited:
+        raise InvitationRequired()
+    clean = clean_registration_data(event, data)
+    email_normalized = normalize_email(clean["email"])
+
+    existing = _active_registration(event, email_normalized)
+    if existing is not None:
+        return _existing_result(existing, submission_key)
+
+    manage_token = secrets.token_urlsafe(24)
+    registration = Registration(
+        event_id=event.id,
+        status=RegistrationStatus.confirmed,
+        email_normalized=email_normalized,
+        manage_token_hash=Registration.hash_key(manage_token),
+        submission_key_hash=Registration.hash_key(submission_key) if submission_key else None,
+        consent_processing_at=now or utcnow(),
+        **{k: v for k, v in clean.items() if k != "sessions"},
+    )
+    registration.sessions = clean["sessions"]
+    try:
+        with db.session.begin_nested():
+            db.session.add(registration)
+            db.session.flush()
+    except IntegrityError:
+        # A concurrent request for the same person won the unique index.
+        existing = _active_registration(event, email_normalized)
+        if existing is None:
+            raise
+        return _existing_result(existing, submission_key)
+
+    if _take_seats(event, clean["sessions"]):
+        registration.confirmed_at = now or utcnow()
+    elif event.waitlist:
+        registration.status = RegistrationStatus.waitlisted
+    else:
+        raise CapacityReached()
+    _expire_counters(event)
+    db.session.flush()
+    return RegistrationResult(registration, created=True, manage_token=manage_token)
+
+
+def _window_message(state):
+    return {
+        WindowState.cancelled: _l("This event has been cancelled."),
+        WindowState.not_published: _l("This event is not open for registration."),
+        WindowState.not_yet_open: _l("Registration has not opened yet."),
+        WindowState.closed: _l("Registration for this event is closed."),
+    }[state]
+
+
+def _active_registration(event, email_normalized):
+    return db.session.scalar(
+        sa.select(Registration).where(
+            Registration.event_id == event.id,
+            Registration.email_normalized == email_normalized,
+            Registration.is_active,
+        )
+    )
+
+
+def _existing_result(registration, submission_key):
+    """The existing registration; its personal link only to the submission that created it."""
+    if submission_key and registration.submission_key_hash == Registration.hash_key(submission_key):
+        # The page with the first link was lost (a double click); issue a new
+        # link, which replaces the old one.
+        token = secrets.token_urlsafe(24)
+        registration.manage_token_hash = Registration.hash_key(token)
+        db.session.flush()
+        return RegistrationResult(registration, created=False, manage_token=token)
+    return RegistrationResult(registration, created=False)
+
+
+def _take_seats(event, sessions):
+    """Take one seat on the event and on each session, all or none.
+
+    Each seat is taken by one conditional UPDATE (`taken < capacity`) whose
+    row count says whether it worked: the row lock (PostgreSQL) or the write
+    lock (SQLite) makes it safe under any concurrency.
+    """
+    savepoint = db.session.begin_nested()
+    taken = db.session.execute(
+        sa.update(Event)
+        .where(Event.id == event.id, sa.or_(Event.capacity.is_(None), Event.seats_taken < Event.capacity))
+        .values(seats_taken=Event.seats_taken + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    for session in sessions:
+        if not taken:
+            break
+        taken = db.session.execute(
+            sa.update(EventSession)
+            .where(
+                EventSession.id == session.id,
+                sa.or_(EventSession.capacity.is_(None), EventSession.seats_taken < EventSession.capacity),
+            )
+            .values(seats_taken=EventSession.seats_taken + 1)
+            .execution_options(synchronize_session=False)
+        ).rowcount == 1
+    if taken:
+        savepoint.commit()
+    else:
+        savepoint.rollback()
+    return taken
+
+
+def _release_seats(event, sessions):
+    db.session.execute(
+        sa.update(Event).where(Event.id == event.id, Event.seats_taken > 0).values(seats_taken=Event.seats_taken - 1)
+        .execution_options(synchronize_session=False)
+    )
+    if sessions:
+        db.session.execute(
+            sa.update(EventSession)
+            .where(EventSession.id.in_([s.id for s in sessions]), EventSession.seats_taken > 0)
+            .values(seats_taken=EventSession.seats_taken - 1)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def promote_waitlist(event, now=None):
+    """Confirm waitlisted people, first come first served, while seats allow.
+
+    A person whose chosen session is full is passed over for the next one
+    whose sessions still have room. Returns the promoted registrations.
+    """
+    promoted = []
+    waiting = db.session.scalars(
+        sa.select(Registration)
+        .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.waitlisted)
+        .order_by(Registration.created_at, Registration.id)
+    ).all()
+    for registration in waiting:
+        if not _seat_free_on_event(event):
+            break
+        savepoint = db.session.begin_nested()
+        if _take_seats(event, registration.sessions):
+            changed = db.session.execute(
+                sa.update(Registration)
+                .where(Registration.id == registration.id, Registration.status == RegistrationStatus.waitlisted)
+                .values(status=RegistrationStatus.confirmed, confirmed_at=now or utcnow())
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if changed == 1:
+                savepoint.commit()
+                promoted.append(registration)
+                continue
+        savepoint.rollback()
+    _expire_counters(event, promoted)
+    return promoted
+
+
+def _seat_free_on_event(event):
+    capacity, taken = db.session.execute(
+        sa.select(Event.capacity, Event.seats_taken).where(Event.id == event.id)
+    ).one()
+    return capacity is None or taken < capacity
+
+
+def _expire_counters(event, registrations=()):
+    """The conditional UPDATEs bypass the ORM; reload what they changed when next read."""
+    db.session.expire(event, ["seats_taken"])
+    for session in event.sessions:
+        db.session.expire(session, ["seats_taken"])
+    for registration in registrations:
+        db.session.expire(registration, ["status", "confirmed_at"])
+
+
+def cancel_registration(registration, actor=None, now=None):
+    """Cancel; a confirmed person's seat goes to the next on the waitlist. Idempotent."""
+    now = now or utcnow()
+    event = registration.event
+    if registration.status == RegistrationStatus.cancelled:
+        return []
+    if event.ends_at and now >= event.ends_at:
+        raise Conflict(_l("The event is over; the registration can no longer be cancelled."))
+    previous = registration.status
+    changed = db.session.execute(
+        sa.update(Registration)
+        .where(Registration.id == registration.id, Registration.status == previous)
+        .values(status=RegistrationStatus.cancelled, cancelled_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.expire(registration, ["status", "cancelled_at"])
+    if changed != 1:
+        return []
+    promoted = []
+    if previous == RegistrationStatus.confirmed:
+        _release_seats(event, registration.sessions)
+        promoted = promote_waitlist(event, now)
+    _expire_counters(event)
+    return promoted
+
+
+def registrations_for(event, status=None):
+    query = sa.select(Registration).where(Registration.event_id == event.id)
+    if status is not None:
+        query = query.where(Registration.status == status)
+    return query.order_by(Registration.created_at, Registration.id)
+
+
+def counts_by_status(event):
+    rows = db.session.execute(
+        sa.select(Registration.status, sa.func.count())
+        .where(Registration.event_id == event.id)
+        .group_by(Registration.status)
+    ).all()
+    counts = {status.value: 0 for status in RegistrationStatus}
+    counts.update({status.value if hasattr(status, "value") else status: n for status, n in rows})
+    return counts
+
+
+def find_registration_by_token(token):
+    if not token or len(token) > 100:
+        return None
+    return db.session.scalar(
+        sa.select(Registration).where(Registration.manage_token_hash == Registration.hash_key(token))
+    )

@@ -1,0 +1,148 @@
+"""The registration form, the registrant's own page, and the organizer's list of registrations."""
+import secrets
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..errors import CapacityReached, DomainError, InvitationRequired, RegistrationClosed, ValidationFailed
+from ..events.views import _public_event_or_404, managed_event_or_404, organizer_required
+from ..extensions import db, limiter
+from ..forms_common import ActionForm, apply_field_errors
+from ..templating import current_locale
+from . import services
+from .forms import RegistrationForm
+from .models import RegistrationStatus
+
+bp = Blueprint("registration", __name__)
+
+
+def _session_choices(event):
+    locale = current_locale()
+    from ..timefmt import format_short_day, format_time_range
+
+    return [
+        (s.id, f"{s.name(locale)} — {format_short_day(s.starts_at, locale)} {format_time_range(s.starts_at, s.ends_at, locale)}")
+        for s in event.sessions
+    ]
+
+
+def _registration_form(event):
+    form = RegistrationForm()
+    form.sessions.choices = _session_choices(event)
+    if request.method == "GET":
+        form.submission_key.data = secrets.token_urlsafe(16)
+        # Parallel sessions (topic groups) are a choice; otherwise all are ticked.
+        form.sessions.data = [] if services.sessions_overlap(event.sessions) else [s.id for s in event.sessions]
+        if event.format.value != "hybrid":
+            form.attendance.data = "online" if event.format.value == "online" else "onsite"
+    return form
+
+
+@bp.route("/events/<slug>/register", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_REGISTER"], methods=["POST"])
+def register(slug):
+    event = _public_event_or_404(slug)
+    state = services.window_state(event)
+    form = _registration_form(event)
+
+    def page(status, **extra):
+        return render_template("registration/form.html", event=event, form=form, state=state, **extra), status
+
+    if event.is_invite_only:
+        # Invitations come with their own issue; until then nobody may register here.
+        return page(403 if request.method == "POST" else 200, invitation_required=True)
+    if state != services.WindowState.open:
+        return page(409 if request.method == "POST" else 200)
+    if not form.validate_on_submit():
+        return page(422 if request.method == "POST" else 200)
+    try:
+        result = services.register(
+            event, form.service_data(current_locale()), submission_key=form.submission_key.data or None,
+            actor=current_user if current_user.is_authenticated else None,
+        )
+    except ValidationFailed as error:
+        db.session.rollback()
+        apply_field_errors(form, error.fields, default_field=form.email)
+        return page(422)
+    except CapacityReached:
+        db.session.rollback()
+        return page(409, full=True)
+    except (RegistrationClosed, InvitationRequired) as error:
+        db.session.rollback()
+        return page(error.status, refusal=error.message)
+    db.session.commit()
+    registration = result.registration
+    manage_url = url_for("registration.my_registration", token=result.manage_token) if result.manage_token else None
+    return render_template(
+        "registration/result.html", event=event, registration=registration,
+        created=result.created, manage_url=manage_url,
+    ), 201 if result.created else 200
+
+
+def _registration_by_token_or_404(token):
+    registration = services.find_registration_by_token(token)
+    if registration is None:
+        abort(404)
+    return registration
+
+
+@bp.route("/my/<token>")
+@limiter.limit(lambda: current_app.config["RATELIMIT_TOKEN"], deduct_when=lambda r: r.status_code == 404)
+def my_registration(token):
+    registration = _registration_by_token_or_404(token)
+    return render_template("registration/my.html", registration=registration, event=registration.event,
+                           action_form=ActionForm(), token=token)
+
+
+@bp.route("/my/<token>/cancel", methods=["POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_TOKEN"], deduct_when=lambda r: r.status_code == 404)
+def cancel_my_registration(token):
+    registration = _registration_by_token_or_404(token)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.cancel_registration(registration, actor=None)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Your registration is cancelled."), "success")
+    return redirect(url_for("registration.my_registration", token=token))
+
+
+@bp.route("/organizer/events/<slug>/registrations")
+@organizer_required
+def event_registrations(slug):
+    event = managed_event_or_404(slug)
+    status = request.args.get("status") or None
+    if status not in (None, *[s.value for s in RegistrationStatus]):
+        abort(400)
+    registrations = db.session.scalars(services.registrations_for(event, status)).all()
+    return render_template(
+        "registration/organizer_list.html", event=event, registrations=registrations,
+        counts=services.counts_by_status(event), status=status, action_form=ActionForm(),
+    )
+
+
+@bp.route("/organizer/events/<slug>/registrations/<int:registration_id>/cancel", methods=["POST"])
+@organizer_required
+def organizer_cancel(slug, registration_id):
+    event = managed_event_or_404(slug)
+    from .models import Registration
+
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.event_id != event.id:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        promoted = services.cancel_registration(registration, actor=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The registration is cancelled.") + (" " + _("%(n)d moved up from the waitlist.", n=len(promoted)) if promoted else ""), "success")
+    return redirect(url_for("registration.event_registrations", slug=event.slug))

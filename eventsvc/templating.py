@@ -1,0 +1,30 @@
+"""Jinja filters and globals: Bangkok times, Buddhist-era dates, labels, the language switch."""
+from urllib.parse import urlencode
+
+from flask import request
+from flask_babel import get_locale
+
+from . import labels, timefmt
+
+
+def current_locale():
+    return str(get_locale() or "th")
+
+
+def url_with_lang(lang):
+    args = request.args.to_dict()
+    args["lang"] = lang
+    return f"{request.path}?{urlencode(args)}"
+
+
+def init_app(app):
+    env = app.jinja_env
+    env.filters["day"] = lambda v, weekday=True: timefmt.format_day(v, current_locale(), weekday)
+    env.filters["short_day"] = lambda v: timefmt.format_short_day(v, current_locale())
+    env.filters["clock"] = lambda v: timefmt.format_clock(v, current_locale())
+    env.filters["when"] = lambda v: timefmt.format_datetime(v, current_locale())
+    env.filters["local_input"] = lambda v: timefmt.to_local(v).strftime("%Y-%m-%dT%H:%M") if v else ""
+    env.globals["time_range"] = lambda a, b: timefmt.format_time_range(a, b, current_locale())
+    env.globals["label"] = labels.label
+    env.globals["current_locale"] = current_locale
+    env.globals["url_with_lang"] = url_with_lang

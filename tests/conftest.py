@@ -1,0 +1,195 @@
+"""Fixtures: app (on SQLite, and on PostgreSQL when EVENTSVC_TEST_DATABASE_URL is set), client, factories."""
+import os
+import re
+import uuid
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from eventsvc import create_app
+from eventsvc.accounts.models import Role
+from eventsvc.accounts.services import create_user, issue_api_token
+from eventsvc.events import services as event_services
+from eventsvc.extensions import db as _db
+from eventsvc.models_base import utcnow
+from eventsvc.registration import services as registration_services
+
+PG_URL = os.environ.get("EVENTSVC_TEST_DATABASE_URL", "")
+REDIS_URL = os.environ.get("EVENTSVC_TEST_REDIS_URL", "")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+BACKENDS = ["sqlite", "postgresql"]
+PASSWORD = "correct horse battery"
+
+
+def pytest_sessionstart(session):
+    if IN_CI and not PG_URL:
+        raise pytest.UsageError("CI must set EVENTSVC_TEST_DATABASE_URL: the PostgreSQL tests are required there.")
+
+
+def database_url(backend, tmp_path):
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    if not PG_URL:
+        pytest.skip("PostgreSQL tests need EVENTSVC_TEST_DATABASE_URL (CI sets it)")
+    return PG_URL
+
+
+def reset_postgres(url):
+    """An empty public schema in the test database."""
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
+        connection.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    return request.param
+
+
+@pytest.fixture
+def app(backend, tmp_path):
+    url = database_url(backend, tmp_path)
+    if backend == "postgresql":
+        reset_postgres(url)
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "SECRET_KEY": "test-secret",
+        "RATELIMIT_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "BASE_URL": "http://testserver",
+        "SERVER_NAME": None,
+    })
+    with app.app_context():
+        _db.create_all()
+        yield app
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# ---- factories ----------------------------------------------------------------
+
+@pytest.fixture
+def make_user(db):
+    def make(role=Role.organizer, email=None):
+        user = create_user(email or f"{role}-{uuid.uuid4().hex[:8]}@example.org", PASSWORD, role)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def organizer(make_user):
+    return make_user(Role.organizer, "organizer@example.org")
+
+
+@pytest.fixture
+def make_event(db, organizer):
+    """make_event(capacity=2, sessions=2, status='published', ...) -> a committed Event."""
+    counter = iter(range(1, 10_000))
+
+    def make(owner=None, sessions=2, session_capacity=None, starts_in=timedelta(days=30), **fields):
+        start = utcnow().replace(microsecond=0) + starts_in
+        data = {
+            "slug": f"event-{next(counter)}-{uuid.uuid4().hex[:6]}",
+            "title_th": "ประชาพิจารณ์ (ร่าง) แผนพัฒนารัฐบาลดิจิทัล",
+            "title_en": "Hearing on the draft digital government plan",
+            "kind": "public_hearing",
+            "format": "hybrid",
+            "status": "published",
+            "waitlist": True,
+        }
+        data.update(fields)
+        session_specs = [
+            {"name_th": "ช่วงเช้า", "name_en": "Morning", "starts_at": start, "ends_at": start + timedelta(hours=2, minutes=30),
+             "capacity": session_capacity},
+            {"name_th": "ช่วงบ่าย", "name_en": "Afternoon", "starts_at": start + timedelta(hours=3, minutes=30),
+             "ends_at": start + timedelta(hours=6, minutes=30), "capacity": session_capacity},
+        ][:sessions]
+        event = event_services.create_event(owner or organizer, data, session_specs)
+        db.session.commit()
+        return event
+
+    return make
+
+
+def person(n=1, **overrides):
+    data = {
+        "title_prefix": "นาย",
+        "first_name": f"สมชาย{n}",
+        "last_name": "ใจดี",
+        "email": f"somchai{n}@example.org",
+        "organization": "กรมการปกครอง",
+        "position": "นักวิเคราะห์นโยบายและแผน",
+        "sector": "government",
+        "attendance": "onsite",
+        "phone": "0812345678",
+        "consent_processing": True,
+        "consent_listing": False,
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def make_registration(db):
+    def make(event, n=1, **overrides):
+        result = registration_services.register(event, person(n, **overrides))
+        db.session.commit()
+        return result.registration
+
+    return make
+
+
+@pytest.fixture
+def api_token(db, organizer):
+    token = issue_api_token(organizer)
+    db.session.commit()
+    return token
+
+
+# ---- HTML helpers ---------------------------------------------------------------
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html):
+    match = CSRF_RE.search(html)
+    assert match, "no CSRF token in the page"
+    return match.group(1) or match.group(2)
+
+
+@pytest.fixture
+def login_as(client, make_user):
+    """login_as('organizer') signs a new user of that role in through the login form."""
+
+    def login(role=Role.organizer, user=None):
+        user = user or make_user(Role(role))
+        page = client.get("/organizer/login")
+        response = client.post("/organizer/login", data={
+            "email": user.email, "password": PASSWORD, "csrf_token": csrf_from(page.get_data(as_text=True)),
+        })
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    return login
