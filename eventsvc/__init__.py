@@ -39,7 +39,7 @@ def create_app(config=None):
     if config:
         app.config.update(config)
 
-    proxies = int(app.config.get("PROXY_COUNT") or config_module._env("PROXY_COUNT", "0"))
+    proxies = app.config["PROXY_COUNT"]
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0)
 

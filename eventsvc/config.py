@@ -45,11 +45,10 @@ def load(instance_path):
             "DATABASE_URL", f"sqlite:///{Path(instance_path) / 'eventsvc.sqlite3'}"
         ),
         "BASE_URL": _env("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
-        "SMTP_URL": _env("SMTP_URL", ""),
         "REDIS_URL": redis_url,
-        "MAIL_FROM": _env("MAIL_FROM", "eventsvc <noreply@localhost>"),
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_KEY_PREFIX": _env("RATELIMIT_KEY_PREFIX", "eventsvc"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_LOGIN": _env("RATELIMIT_LOGIN", "10 per minute;50 per hour"),
         "RATELIMIT_REGISTER": _env("RATELIMIT_REGISTER", "120 per minute;2000 per hour"),
@@ -69,6 +68,7 @@ def load(instance_path):
             "youtube.com,www.youtube.com,youtu.be,facebook.com,www.facebook.com,fb.watch,"
             "zoom.us,*.zoom.us,teams.microsoft.com,teams.live.com,vimeo.com,player.vimeo.com",
         ).split(","),
+        "PROXY_COUNT": int(_env("PROXY_COUNT", "0")),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "API_TITLE": "eventsvc",
         "API_VERSION": "v1",

@@ -103,7 +103,9 @@ def _handle_http_error(error):
     if status == 429:
         message = _HTTP_MESSAGES[429]
     data = getattr(error, "data", None)
-    if isinstance(data, dict) and "messages" in data:
+    if status == 400:
+        message = _l("The request body is not valid JSON.") if wants_json() else _HTTP_MESSAGES[400]
+    elif isinstance(data, dict) and "messages" in data:
         # webargs/flask-smorest validation errors: {"json": {"field": ["msg"]}}
         fields = {}
         for location in data["messages"].values():
@@ -116,6 +118,36 @@ def _handle_http_error(error):
     return error_response(status, _HTTP_CODES.get(status, "error"), message, fields, headers)
 
 
+# marshmallow's messages, in the user's language (matched by their start).
+_SCHEMA_MESSAGES = (
+    ("Missing data for required field", _l("This field is required.")),
+    ("Field may not be null", _l("This field is required.")),
+    ("Unknown field", _l("Unknown field.")),
+    ("Not a valid string", _l("Must be text.")),
+    ("Not a valid integer", _l("Must be a whole number.")),
+    ("Not a valid boolean", _l("Must be true or false.")),
+    ("Not a valid list", _l("Must be a list.")),
+    ("Not a valid datetime", _l("Must be a date and time (ISO 8601).")),
+    ("Not a valid aware datetime", _l("Must be a date and time (ISO 8601).")),
+    ("Not a valid email address", _l("Not a valid e-mail address.")),
+    ("Must be one of", _l("Not one of the allowed values.")),
+    ("Longer than maximum length", _l("Too long.")),
+    ("Shorter than minimum length", _l("This field is required.")),
+    ("Length must be", _l("Wrong length.")),
+    ("Must be greater than or equal to", _l("Out of range.")),
+    ("Must be less than or equal to", _l("Out of range.")),
+    ("Invalid input type", _l("Send a JSON object.")),
+)
+
+
+def _translate_schema_message(message):
+    text = str(message)
+    for start, translated in _SCHEMA_MESSAGES:
+        if text.startswith(start):
+            return translated
+    return message
+
+
 def _flatten(messages, prefix=""):
     """{"sessions": {0: ["Not a valid integer."]}} -> {"sessions.0": [...]}"""
     flat = {}
@@ -124,7 +156,7 @@ def _flatten(messages, prefix=""):
         if isinstance(value, dict):
             flat.update(_flatten(value, name + "."))
         else:
-            flat[name] = value if isinstance(value, list) else [value]
+            flat[name] = [_translate_schema_message(m) for m in (value if isinstance(value, list) else [value])]
     return flat
 
 

@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
 
 from eventsvc import create_app
 from eventsvc.accounts.models import Role
@@ -23,8 +25,10 @@ PASSWORD = "correct horse battery"
 
 
 def pytest_sessionstart(session):
-    if IN_CI and not PG_URL:
-        raise pytest.UsageError("CI must set EVENTSVC_TEST_DATABASE_URL: the PostgreSQL tests are required there.")
+    if IN_CI and not (PG_URL and REDIS_URL):
+        raise pytest.UsageError(
+            "CI must set EVENTSVC_TEST_DATABASE_URL and EVENTSVC_TEST_REDIS_URL: those tests are required there."
+        )
 
 
 def database_url(backend, tmp_path):
@@ -50,10 +54,12 @@ def backend(request):
 
 
 @pytest.fixture
-def app(backend, tmp_path):
+def app(request, backend, tmp_path):
+    """The app on a fresh database; `@pytest.mark.app_config(KEY=value)` overrides settings."""
     url = database_url(backend, tmp_path)
     if backend == "postgresql":
         reset_postgres(url)
+    marker = request.node.get_closest_marker("app_config")
     app = create_app({
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": url,
@@ -63,6 +69,7 @@ def app(backend, tmp_path):
         "RATELIMIT_STORAGE_URI": "memory://",
         "BASE_URL": "http://testserver",
         "SERVER_NAME": None,
+        **(marker.kwargs if marker else {}),
     })
     with app.app_context():
         _db.create_all()
@@ -76,14 +83,38 @@ def db(app):
     return _db
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose requests run in their own app context, as in production.
+
+    The fixture keeps an app context pushed for the test body; without this,
+    Flask would reuse it for requests, and views would share the test's
+    database session (its identity map and, on SQLite, its read snapshot).
+    """
+
+    def open(self, *args, **kwargs):
+        token = _cv_app.set(None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+def reload(db, obj):
+    """`obj` as committed now: ends the test's own read transaction (a snapshot on SQLite) first."""
+    db.session.rollback()
+    db.session.refresh(obj)
+    return obj
 
 
 # ---- factories ----------------------------------------------------------------
@@ -193,3 +224,17 @@ def login_as(client, make_user):
         return user
 
     return login
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests need Debian's chromium; outside CI they skip without it, in CI they must run."""
+    import shutil
+
+    if shutil.which("chromium") or os.path.exists("/usr/bin/chromium"):
+        return
+    if IN_CI:
+        raise pytest.UsageError("CI must have /usr/bin/chromium (.ci/run installs it).")
+    skip = pytest.mark.skip(reason="needs Debian's chromium: apt-get install -y chromium")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)

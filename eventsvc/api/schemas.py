@@ -30,8 +30,7 @@ class SessionIn(Schema):
 
 
 class SessionPatch(SessionIn):
-    class Meta:
-        partial = True
+    """The same fields as SessionIn; used with partial=True."""
 
 
 class EventFields(Schema):

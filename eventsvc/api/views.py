@@ -137,7 +137,7 @@ def add_session(data, slug):
 
 @blp.route("/events/<slug>/sessions/<int:session_id>", methods=["PATCH"])
 @blp.doc(security=[{"bearer": []}])
-@blp.arguments(schemas.SessionPatch)
+@blp.arguments(schemas.SessionPatch(partial=True))
 @blp.response(200, schemas.SessionOutForOrganizer)
 @_documented(400, 401, 403, 404, 422)
 @token_required

@@ -2,6 +2,7 @@
 import mimetypes
 import re
 import secrets
+from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -78,12 +79,22 @@ def validate_stream_url(url, field="stream_url"):
     )
 
 
+def _utc(value):
+    """Aware datetimes in UTC, as they will come back from the database."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a service")
+        return value.astimezone(timezone.utc)
+    return value
+
+
 def _clean_event_fields(data, event=None):
     errors = {}
     clean = {}
     for key, value in data.items():
         if key not in EVENT_FIELDS:
             continue
+        value = _utc(value)
         if key in _ENUMS and value is not None and not isinstance(value, _ENUMS[key]):
             try:
                 value = _ENUMS[key](value)
@@ -114,7 +125,7 @@ def _clean_event_fields(data, event=None):
 def _clean_session_fields(data, index=None):
     prefix = f"sessions.{index}." if index is not None else ""
     errors = {}
-    clean = {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items() if k in SESSION_FIELDS}
+    clean = {k: (v.strip() if isinstance(v, str) else _utc(v)) for k, v in data.items() if k in SESSION_FIELDS}
     if "stream_visibility" in clean and not isinstance(clean["stream_visibility"], StreamVisibility):
         try:
             clean["stream_visibility"] = StreamVisibility(clean["stream_visibility"])
