@@ -236,3 +236,11 @@ def test_security_headers(client):
     response = client.get("/")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_the_last_session_of_a_published_event_cannot_be_deleted(client, db, make_event, login_as, organizer):
+    event = make_event(sessions=1)
+    login_as(user=organizer)
+    token = _form(client, f"/organizer/events/{event.slug}")
+    client.post(f"/organizer/events/{event.slug}/sessions/{event.sessions[0].id}/delete", data={"csrf_token": token})
+    assert len(reload(db, event).sessions) == 1

@@ -179,3 +179,14 @@ def test_organizer_cannot_cancel_registrations_of_another_event(client, db, make
     response = client.post(f"/organizer/events/{event.slug}/registrations/{registration.id}/cancel", data={"csrf_token": token})
     assert response.status_code == 403
     assert reload(db, registration).status == "confirmed"
+
+
+def test_organizer_list_is_paged(client, db, make_event, make_registration, login_as, organizer):
+    event = make_event()
+    for n in range(105):
+        make_registration(event, n)
+    login_as(user=organizer)
+    first = client.get(f"/organizer/events/{event.slug}/registrations").get_data(as_text=True)
+    second = client.get(f"/organizer/events/{event.slug}/registrations?page=2").get_data(as_text=True)
+    assert first.count("@example.org</td>") == 100 and second.count("@example.org</td>") == 5
+    assert client.get(f"/organizer/events/{event.slug}/registrations?page=99").status_code == 404

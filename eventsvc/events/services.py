@@ -272,6 +272,8 @@ def delete_session(session, actor=None):
     if taken:
         raise Conflict(_l("People have registered for this session; it cannot be deleted."))
     event = session.event
+    if event.status == EventStatus.published and len(event.sessions) == 1:
+        raise Conflict(_l("A published event needs at least one session."))
     event.sessions.remove(session)
     db.session.flush()
     _refresh_event_times(event)

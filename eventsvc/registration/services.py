@@ -161,13 +161,16 @@ def register(event, data, *, submission_key=None, invited=False, actor=None, now
         return _existing_result(existing, submission_key)
 
     manage_token = secrets.token_urlsafe(24)
+    now = now or utcnow()
+    # Written as confirmed (the common case) so that a seat taken needs no second write.
     registration = Registration(
         event_id=event.id,
         status=RegistrationStatus.confirmed,
+        confirmed_at=now,
         email_normalized=email_normalized,
         manage_token_hash=Registration.hash_key(manage_token),
         submission_key_hash=Registration.hash_key(submission_key) if submission_key else None,
-        consent_processing_at=now or utcnow(),
+        consent_processing_at=now,
         **{k: v for k, v in clean.items() if k != "sessions"},
     )
     registration.sessions = clean["sessions"]
@@ -183,9 +186,10 @@ def register(event, data, *, submission_key=None, invited=False, actor=None, now
         return _existing_result(existing, submission_key)
 
     if _take_seats(event, clean["sessions"]):
-        registration.confirmed_at = now or utcnow()
+        pass
     elif event.waitlist:
         registration.status = RegistrationStatus.waitlisted
+        registration.confirmed_at = None
     else:
         raise CapacityReached()
     _expire_counters(event)

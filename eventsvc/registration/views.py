@@ -119,9 +119,9 @@ def event_registrations(slug):
     status = request.args.get("status") or None
     if status not in (None, *[s.value for s in RegistrationStatus]):
         abort(400)
-    registrations = db.session.scalars(services.registrations_for(event, status)).all()
+    page = db.paginate(services.registrations_for(event, status), per_page=100, max_per_page=500)
     return render_template(
-        "registration/organizer_list.html", event=event, registrations=registrations,
+        "registration/organizer_list.html", event=event, page=page,
         counts=services.counts_by_status(event), status=status, action_form=ActionForm(),
     )
 
