@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, RadioField, SelectField, SelectMultipleField, StringField, TelField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import labels
@@ -24,7 +24,8 @@ class RegistrationForm(FlaskForm):
     position = StringField(_l("Position"), validators=[Length(max=200)])
     sector = SelectField(_l("Sector"), choices=[("", _l("— choose —"))] + labels.choices("sector"),
                          validators=[DataRequired(_l("Please choose a sector."))])
-    email = EmailField(_l("E-mail"), validators=[DataRequired(REQUIRED), Length(max=254)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(REQUIRED), Length(max=254),
+                                                 Email(_l("Not a valid e-mail address."))])
     phone = TelField(_l("Phone"), validators=[Optional(), Length(max=30)])
     attendance = RadioField(_l("I will attend"), choices=labels.choices("attendance"), validators=[Optional()])
     sessions = MultiCheckboxField(_l("Sessions"), coerce=int, validators=[Optional()])

@@ -95,7 +95,9 @@ class Registration(db.Model):
 
     @property
     def full_name(self):
-        return " ".join(p for p in (self.title_prefix + self.first_name, self.last_name) if p)
+        # Thai writes the title against the name (นางสาวสมหญิง); English prefixes take a space (Dr. John).
+        joiner = " " if self.title_prefix.isascii() and self.title_prefix else ""
+        return " ".join(p for p in (self.title_prefix + joiner + self.first_name, self.last_name) if p)
 
     @staticmethod
     def hash_key(value):

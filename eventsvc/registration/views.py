@@ -55,6 +55,14 @@ def register(slug):
     if state != services.WindowState.open:
         return page(409 if request.method == "POST" else 200)
     if not form.validate_on_submit():
+        if request.method == "POST":
+            # Check the service's rules too, so that one round shows every error.
+            try:
+                services.clean_registration_data(event, form.service_data(current_locale()))
+            except ValidationFailed as error:
+                fresh = {name: messages for name, messages in error.fields.items()
+                         if not getattr(getattr(form, name, None), "errors", None)}
+                apply_field_errors(form, fresh, default_field=form.email)
         return page(422 if request.method == "POST" else 200)
     try:
         result = services.register(
