@@ -1,9 +1,12 @@
 """Form pieces shared by the capabilities."""
+from flask import abort, flash, redirect
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField
 from wtforms.validators import Optional
 
+from .errors import DomainError, ValidationFailed
+from .extensions import db
 from .timefmt import local_to_utc
 
 
@@ -42,3 +45,42 @@ def apply_field_errors(form, fields, default_field=None):
 
 
 REQUIRED = _l("This field is required.")
+
+
+def save_form(form, action, *, message, next_url, default_field=None):
+    """Validate `form` and run `action()` (one service call); then commit, flash and redirect.
+
+    Returns the redirect, or None when the form must be shown again: its
+    own errors, or the service's field errors put on the form's fields.
+    `next_url` may be a callable taking what `action()` returned.
+    """
+    if not form.validate_on_submit():
+        return None
+    try:
+        result = action()
+    except ValidationFailed as error:
+        db.session.rollback()
+        apply_field_errors(form, error.fields, default_field=default_field)
+        return None
+    db.session.commit()
+    flash(message, "success")
+    return redirect(next_url(result) if callable(next_url) else next_url)
+
+
+def button_action(action, *, message, next_url):
+    """A POST button (ActionForm): run `action()`; a refusal is flashed, success committed. Always redirects.
+
+    `message` may be a callable taking what `action()` returned.
+    """
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        result = action()
+    except DomainError as error:
+        db.session.rollback()
+        details = " ".join(str(m) for messages in error.fields.values() for m in messages)
+        flash(details or str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(message(result) if callable(message) else message, "success")
+    return redirect(next_url)

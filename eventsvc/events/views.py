@@ -2,14 +2,13 @@
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..accounts.services import can_manage
-from ..errors import DomainError, ValidationFailed
 from ..extensions import db
-from ..forms_common import ActionForm, apply_field_errors
+from ..forms_common import button_action, save_form
 from ..registration.services import counts_by_status, window_state
 from . import services
 from .forms import AttachmentForm, EventForm, SessionForm
@@ -97,31 +96,29 @@ def dashboard():
 @organizer_required
 def create_event():
     form = EventForm()
-    if form.validate_on_submit():
-        try:
-            event = services.create_event(current_user, form.service_data(), actor=current_user)
-        except ValidationFailed as error:
-            apply_field_errors(form, error.fields, default_field=form.slug)
-        else:
-            db.session.commit()
-            flash(_("The event was created. Add its sessions, then publish it."), "success")
-            return redirect(url_for("events.manage_event", slug=event.slug))
-    return render_template("events/organizer/event_form.html", form=form, event=None), 422 if form.errors else 200
+    done = save_form(
+        form, lambda: services.create_event(current_user, form.service_data(), actor=current_user),
+        message=_("The event was created. Add its sessions, then publish it."),
+        next_url=lambda event: url_for("events.manage_event", slug=event.slug), default_field=form.slug,
+    )
+    return done or (render_template("events/organizer/event_form.html", form=form, event=None), 422 if form.errors else 200)
+
+
+def _manage_page(event, session_form=None, attachment_form=None, status=200):
+    return render_template(
+        "events/organizer/event.html",
+        event=event,
+        session_form=session_form or SessionForm(formdata=None),
+        attachment_form=attachment_form or AttachmentForm(formdata=None),
+        counts=counts_by_status(event),
+        state=window_state(event),
+    ), status
 
 
 @bp.route("/organizer/events/<slug>")
 @organizer_required
 def manage_event(slug):
-    event = managed_event_or_404(slug)
-    return render_template(
-        "events/organizer/event.html",
-        event=event,
-        session_form=SessionForm(formdata=None),
-        attachment_form=AttachmentForm(formdata=None),
-        action_form=ActionForm(),
-        counts=counts_by_status(event),
-        state=window_state(event),
-    )
+    return _manage_page(managed_event_or_404(slug))
 
 
 @bp.route("/organizer/events/<slug>/edit", methods=["GET", "POST"])
@@ -129,44 +126,29 @@ def manage_event(slug):
 def edit_event(slug):
     event = managed_event_or_404(slug)
     form = EventForm(obj=event)
-    if form.validate_on_submit():
-        try:
-            services.update_event(event, form.service_data(), actor=current_user)
-        except ValidationFailed as error:
-            db.session.rollback()
-            apply_field_errors(form, error.fields, default_field=form.slug)
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("events.manage_event", slug=event.slug))
-    return render_template("events/organizer/event_form.html", form=form, event=event), 422 if form.errors else 200
-
-
-def _status_action(slug, change, message):
-    event = managed_event_or_404(slug)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        change(event, actor=current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(" ".join(str(m) for ms in error.fields.values() for m in ms) or error.message, "error")
-    else:
-        db.session.commit()
-        flash(message, "success")
-    return redirect(url_for("events.manage_event", slug=event.slug))
+    done = save_form(
+        form, lambda: services.update_event(event, form.service_data(), actor=current_user),
+        message=_("Saved."), next_url=lambda event: url_for("events.manage_event", slug=event.slug),
+        default_field=form.slug,
+    )
+    return done or (render_template("events/organizer/event_form.html", form=form, event=event), 422 if form.errors else 200)
 
 
 @bp.route("/organizer/events/<slug>/publish", methods=["POST"])
 @organizer_required
 def publish_event(slug):
-    return _status_action(slug, services.publish_event, _("The event is published."))
+    event = managed_event_or_404(slug)
+    return button_action(lambda: services.publish_event(event, actor=current_user),
+                         message=_("The event is published."), next_url=url_for("events.manage_event", slug=slug))
 
 
 @bp.route("/organizer/events/<slug>/cancel", methods=["POST"])
 @organizer_required
 def cancel_event(slug):
-    return _status_action(slug, services.cancel_event, _("The event is cancelled; registration is closed."))
+    event = managed_event_or_404(slug)
+    return button_action(lambda: services.cancel_event(event, actor=current_user),
+                         message=_("The event is cancelled; registration is closed."),
+                         next_url=url_for("events.manage_event", slug=slug))
 
 
 @bp.route("/organizer/events/<slug>/sessions", methods=["POST"])
@@ -174,21 +156,12 @@ def cancel_event(slug):
 def add_session(slug):
     event = managed_event_or_404(slug)
     form = SessionForm()
-    if form.validate_on_submit():
-        try:
-            services.add_session(event, form.service_data(), actor=current_user)
-        except ValidationFailed as error:
-            db.session.rollback()
-            apply_field_errors(form, error.fields, default_field=form.name_th)
-        else:
-            db.session.commit()
-            flash(_("The session was added."), "success")
-            return redirect(url_for("events.manage_event", slug=event.slug))
-    return render_template(
-        "events/organizer/event.html", event=event, session_form=form,
-        attachment_form=AttachmentForm(formdata=None), action_form=ActionForm(),
-        counts=counts_by_status(event), state=window_state(event),
-    ), 422
+    done = save_form(
+        form, lambda: services.add_session(event, form.service_data(), actor=current_user),
+        message=_("The session was added."), next_url=url_for("events.manage_event", slug=slug),
+        default_field=form.name_th,
+    )
+    return done or _manage_page(event, session_form=form, status=422)
 
 
 def _managed_session_or_404(event, session_id):
@@ -204,16 +177,12 @@ def edit_session(slug, session_id):
     event = managed_event_or_404(slug)
     session = _managed_session_or_404(event, session_id)
     form = SessionForm(obj=session)
-    if form.validate_on_submit():
-        try:
-            services.update_session(session, form.service_data(), actor=current_user)
-        except ValidationFailed as error:
-            db.session.rollback()
-            apply_field_errors(form, error.fields, default_field=form.name_th)
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("events.manage_event", slug=event.slug))
+    done = save_form(
+        form, lambda: services.update_session(session, form.service_data(), actor=current_user),
+        message=_("Saved."), next_url=url_for("events.manage_event", slug=slug), default_field=form.name_th,
+    )
+    if done:
+        return done
     return render_template("events/organizer/session_form.html", form=form, event=event, session=session), 422 if form.errors else 200
 
 
@@ -222,17 +191,8 @@ def edit_session(slug, session_id):
 def delete_session(slug, session_id):
     event = managed_event_or_404(slug)
     session = _managed_session_or_404(event, session_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        services.delete_session(session, actor=current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("The session was deleted."), "success")
-    return redirect(url_for("events.manage_event", slug=event.slug))
+    return button_action(lambda: services.delete_session(session, actor=current_user),
+                         message=_("The session was deleted."), next_url=url_for("events.manage_event", slug=slug))
 
 
 @bp.route("/organizer/events/<slug>/attachments", methods=["POST"])
@@ -240,21 +200,12 @@ def delete_session(slug, session_id):
 def add_attachment(slug):
     event = managed_event_or_404(slug)
     form = AttachmentForm()
-    if form.validate_on_submit():
-        try:
-            services.add_attachment(event, form.file.data, form.title.data, actor=current_user)
-        except ValidationFailed as error:
-            db.session.rollback()
-            apply_field_errors(form, error.fields, default_field=form.file)
-        else:
-            db.session.commit()
-            flash(_("The document was added."), "success")
-            return redirect(url_for("events.manage_event", slug=event.slug))
-    return render_template(
-        "events/organizer/event.html", event=event, session_form=SessionForm(formdata=None),
-        attachment_form=form, action_form=ActionForm(),
-        counts=counts_by_status(event), state=window_state(event),
-    ), 422
+    done = save_form(
+        form, lambda: services.add_attachment(event, form.file.data, form.title.data, actor=current_user),
+        message=_("The document was added."), next_url=url_for("events.manage_event", slug=slug),
+        default_field=form.file,
+    )
+    return done or _manage_page(event, attachment_form=form, status=422)
 
 
 @bp.route("/organizer/events/<slug>/attachments/<int:attachment_id>/delete", methods=["POST"])
@@ -264,9 +215,5 @@ def delete_attachment(slug, attachment_id):
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or attachment.event_id != event.id:
         abort(404)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    services.delete_attachment(attachment, actor=current_user)
-    db.session.commit()
-    flash(_("The document was removed."), "success")
-    return redirect(url_for("events.manage_event", slug=event.slug))
+    return button_action(lambda: services.delete_attachment(attachment, actor=current_user),
+                         message=_("The document was removed."), next_url=url_for("events.manage_event", slug=slug))

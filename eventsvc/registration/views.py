@@ -1,18 +1,18 @@
 """The registration form, the registrant's own page, and the organizer's list of registrations."""
 import secrets
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..errors import CapacityReached, DomainError, InvitationRequired, RegistrationClosed, ValidationFailed
+from ..errors import CapacityReached, InvitationRequired, RegistrationClosed, ValidationFailed
 from ..events.views import _public_event_or_404, managed_event_or_404, organizer_required
 from ..extensions import db, limiter
-from ..forms_common import ActionForm, apply_field_errors
+from ..forms_common import apply_field_errors, button_action
 from ..templating import current_locale
 from . import services
 from .forms import RegistrationForm
-from .models import RegistrationStatus
+from .models import Registration, RegistrationStatus
 
 bp = Blueprint("registration", __name__)
 
@@ -100,24 +100,16 @@ def _registration_by_token_or_404(token):
 def my_registration(token):
     registration = _registration_by_token_or_404(token)
     return render_template("registration/my.html", registration=registration, event=registration.event,
-                           action_form=ActionForm(), token=token)
+                           token=token)
 
 
 @bp.route("/my/<token>/cancel", methods=["POST"])
 @limiter.limit(lambda: current_app.config["RATELIMIT_TOKEN"], deduct_when=lambda r: r.status_code == 404)
 def cancel_my_registration(token):
     registration = _registration_by_token_or_404(token)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        services.cancel_registration(registration, actor=None)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Your registration is cancelled."), "success")
-    return redirect(url_for("registration.my_registration", token=token))
+    return button_action(lambda: services.cancel_registration(registration, actor=None),
+                         message=_("Your registration is cancelled."),
+                         next_url=url_for("registration.my_registration", token=token))
 
 
 @bp.route("/organizer/events/<slug>/registrations")
@@ -130,7 +122,7 @@ def event_registrations(slug):
     page = db.paginate(services.registrations_for(event, status), per_page=100, max_per_page=500)
     return render_template(
         "registration/organizer_list.html", event=event, page=page,
-        counts=services.counts_by_status(event), status=status, action_form=ActionForm(),
+        counts=services.counts_by_status(event), status=status,
     )
 
 
@@ -138,19 +130,13 @@ def event_registrations(slug):
 @organizer_required
 def organizer_cancel(slug, registration_id):
     event = managed_event_or_404(slug)
-    from .models import Registration
-
     registration = db.session.get(Registration, registration_id)
     if registration is None or registration.event_id != event.id:
         abort(404)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        promoted = services.cancel_registration(registration, actor=current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("The registration is cancelled.") + (" " + _("%(n)d moved up from the waitlist.", n=len(promoted)) if promoted else ""), "success")
-    return redirect(url_for("registration.event_registrations", slug=event.slug))
+
+    def message(promoted):
+        text = _("The registration is cancelled.")
+        return f"{text} {_('%(n)d moved up from the waitlist.', n=len(promoted))}" if promoted else text
+
+    return button_action(lambda: services.cancel_registration(registration, actor=current_user),
+                         message=message, next_url=url_for("registration.event_registrations", slug=slug))
