@@ -23,7 +23,7 @@ EVENT_STATUS = {
     "cancelled": _l("Cancelled"),
 }
 STREAM_VISIBILITY = {
-    "public": _l("Public"),
+    "public": _l("Everyone"),
     "registrants": _l("Registrants only"),
 }
 ATTENDANCE = {

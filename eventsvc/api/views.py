@@ -179,7 +179,7 @@ def register(data, slug):
         "manage_url": f"{base}{url_for('registration.my_registration', token=result.manage_token)}"
         if result.manage_token else None,
         "message": _("You are registered.") if registration.status.value == "confirmed"
-        else _("The event is full; you are on the waitlist.") if result.created
+        else _("The event is full: you are on the waitlist.") if result.created
         else _("You are already registered; your personal link was given when you registered."),
     }
     return body, 201 if result.created else 200

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from werkzeug.utils import secure_filename
 
 from ..errors import Conflict, ValidationFailed
@@ -112,7 +113,7 @@ def _clean_event_fields(data, event=None):
     if capacity is not None and capacity < 0:
         errors["capacity"] = [_l("Must be zero or more.")]
     elif event is not None and capacity is not None and capacity < event.seats_taken:
-        errors["capacity"] = [_l("%(n)d seats are already taken.", n=event.seats_taken)]
+        errors["capacity"] = [lazy_ngettext("%(num)d seat is already taken.", "%(num)d seats are already taken.", event.seats_taken)]
     opens = clean.get("registration_opens_at", event.registration_opens_at if event else None)
     closes = clean.get("registration_closes_at", event.registration_closes_at if event else None)
     if opens and closes and closes <= opens:
@@ -245,7 +246,7 @@ def add_session(event, data, actor=None):
 def update_session(session, data, actor=None):
     clean, errors = _clean_session_fields(data)
     if clean.get("capacity") is not None and clean["capacity"] < session.seats_taken:
-        errors["capacity"] = [_l("%(n)d seats are already taken.", n=session.seats_taken)]
+        errors["capacity"] = [lazy_ngettext("%(num)d seat is already taken.", "%(num)d seats are already taken.", session.seats_taken)]
     if errors:
         raise ValidationFailed(fields=errors)
     capacity_changed = "capacity" in clean and clean["capacity"] != session.capacity

@@ -16,8 +16,10 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class RegistrationForm(FlaskForm):
+    title_prefixes = TITLE_PREFIXES
+
     submission_key = HiddenField()
-    title_prefix = StringField(_l("Title"), validators=[Length(max=50)], description=_l("e.g. นาย, นาง, นางสาว, ดร."))
+    title_prefix = StringField(_l("Name prefix"), validators=[Length(max=50)], description=_l("e.g. นาย, นาง, นางสาว, ดร."))
     first_name = StringField(_l("First name"), validators=[DataRequired(REQUIRED), Length(max=100)])
     last_name = StringField(_l("Last name"), validators=[DataRequired(REQUIRED), Length(max=100)])
     organization = StringField(_l("Organization"), validators=[Length(max=300)])

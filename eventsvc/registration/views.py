@@ -136,7 +136,10 @@ def organizer_cancel(slug, registration_id):
 
     def message(promoted):
         text = _("The registration is cancelled.")
-        return f"{text} {_('%(n)d moved up from the waitlist.', n=len(promoted))}" if promoted else text
+        if not promoted:
+            return text
+        moved = _("%(n)d moved up from the waitlist.", n=len(promoted))
+        return f"{text} {moved}"
 
     return button_action(lambda: services.cancel_registration(registration, actor=current_user),
                          message=message, next_url=url_for("registration.event_registrations", slug=slug))
