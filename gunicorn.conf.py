@@ -23,5 +23,7 @@ def post_fork(server, worker):
     from eventsvc.extensions import db
 
     app = server.app.wsgi()
+    if "sqlalchemy" not in getattr(app, "extensions", {}):
+        return  # another app (bench/hello.py) under the same settings
     with app.app_context():
         db.engine.dispose(close=False)

@@ -50,8 +50,8 @@ def token_required(view):
     return wrapped
 
 
-def _event_or_404(slug):
-    event = event_services.get_event(slug)
+def _event_or_404(slug, **load):
+    event = event_services.get_event(slug, **load)
     if event is None:
         raise NotFound(_("No such event."))
     return event
@@ -160,7 +160,7 @@ def patch_session(data, slug, session_id):
 @_documented(400, 403, 404, 409, 422, 429)
 def register(data, slug):
     """Register a person. Send an `Idempotency-Key` header to get the personal link back on a retry."""
-    event = _event_or_404(slug)
+    event = _event_or_404(slug, with_sessions=True)
     if event.status == EventStatus.draft:
         raise NotFound(_("No such event."))
     data.pop("invite", None)  # invitations: their own issue

@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
@@ -56,8 +57,14 @@ def published_events():
     )
 
 
-def get_event(slug):
-    return db.session.scalar(sa.select(Event).where(Event.slug == slug))
+def get_event(slug, with_sessions=False, with_attachments=False):
+    """The event with this slug, or None; its sessions (and documents) loaded in the same query when asked."""
+    query = sa.select(Event).where(Event.slug == slug)
+    if with_sessions:
+        query = query.options(joinedload(Event.sessions))
+    if with_attachments:
+        query = query.options(selectinload(Event.attachments))
+    return db.session.scalars(query).unique().first()
 
 
 def validate_stream_url(url, field="stream_url"):

@@ -25,8 +25,8 @@ def index():
     return render_template("events/index.html", events=events, window_state=window_state)
 
 
-def _public_event_or_404(slug):
-    event = services.get_event(slug)
+def _public_event_or_404(slug, **load):
+    event = services.get_event(slug, **load)
     if event is None or event.status == EventStatus.draft and not can_manage(current_user, event):
         abort(404)
     return event
@@ -34,7 +34,7 @@ def _public_event_or_404(slug):
 
 @bp.route("/events/<slug>")
 def event_page(slug):
-    event = _public_event_or_404(slug)
+    event = _public_event_or_404(slug, with_sessions=True, with_attachments=True)
     html = render_template(
         "events/event.html",
         event=event,

@@ -7,13 +7,14 @@ from typing import Optional
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..errors import CapacityReached, Conflict, InvitationRequired, RegistrationClosed, ValidationFailed
 from ..events.models import Event, EventFormat, EventSession, EventStatus
 from ..extensions import db
 from ..models_base import utcnow
-from .models import Attendance, Registration, RegistrationStatus, Sector
+from .models import Attendance, Registration, RegistrationStatus, Sector, registration_sessions
 
 FIELD_LIMITS = {
     "title_prefix": 50, "first_name": 100, "last_name": 100, "organization": 300,
@@ -147,6 +148,13 @@ def register(event, data, *, submission_key=None, invited=False, actor=None, now
     e-mail) gets their existing registration back with created=False.
     Raises RegistrationClosed, InvitationRequired, CapacityReached or
     ValidationFailed.
+
+    This is the hot path of a busy hearing: a handful of statements, each
+    built once (compiled once), and no savepoint. The seat UPDATE comes
+    first and locks the event's row until the transaction ends, so the
+    check for an existing registration that follows cannot race with a
+    concurrent request for the same person (on SQLite the write lock of
+    BEGIN IMMEDIATE does the same).
     """
     state = window_state(event, now)
     if state != WindowState.open:
@@ -154,47 +162,62 @@ def register(event, data, *, submission_key=None, invited=False, actor=None, now
     if event.is_invite_only and not invited:
         raise InvitationRequired()
     clean = clean_registration_data(event, data)
+    sessions = clean.pop("sessions")
     email_normalized = normalize_email(clean["email"])
+    now = now or utcnow()
+    connection = db.session.connection()
 
-    existing = _active_registration(event, email_normalized)
-    if existing is not None:
-        return _existing_result(existing, submission_key)
+    confirmed = _take_seats(event, sessions)
+    if not confirmed:
+        connection.execute(_LOCK_EVENT, {"target": event.id})
+    existing_id = connection.execute(_FIND_ACTIVE, {"event": event.id, "email": email_normalized}).scalar()
+    if existing_id is not None:
+        if confirmed:
+            _release_seats(event, sessions)
+        _expire_counters(event)
+        return _existing_result(db.session.get(Registration, existing_id), submission_key)
+    if not confirmed and not event.waitlist:
+        raise CapacityReached()
 
     manage_token = secrets.token_urlsafe(24)
-    now = now or utcnow()
-    # Written as confirmed (the common case) so that a seat taken needs no second write.
-    registration = Registration(
+    values = dict(
+        clean,
         event_id=event.id,
-        status=RegistrationStatus.confirmed,
-        confirmed_at=now,
+        status=RegistrationStatus.confirmed if confirmed else RegistrationStatus.waitlisted,
+        confirmed_at=now if confirmed else None,
+        cancelled_at=None,
         email_normalized=email_normalized,
         manage_token_hash=Registration.hash_key(manage_token),
         submission_key_hash=Registration.hash_key(submission_key) if submission_key else None,
         consent_processing_at=now,
-        **{k: v for k, v in clean.items() if k != "sessions"},
+        created_at=now,
+        updated_at=now,
     )
-    registration.sessions = clean["sessions"]
-    try:
-        with db.session.begin_nested():
-            db.session.add(registration)
-            db.session.flush()
-    except IntegrityError:
-        # A concurrent request for the same person won the unique index.
-        existing = _active_registration(event, email_normalized)
-        if existing is None:
-            raise
-        return _existing_result(existing, submission_key)
-
-    if _take_seats(event, clean["sessions"]):
-        pass
-    elif event.waitlist:
-        registration.status = RegistrationStatus.waitlisted
-        registration.confirmed_at = None
-    else:
-        raise CapacityReached()
+    new_id = connection.execute(_INSERT_REGISTRATION, values).scalar_one()
+    connection.execute(
+        _INSERT_REGISTRATION_SESSIONS, [{"registration_id": new_id, "session_id": s.id} for s in sessions]
+    )
     _expire_counters(event)
-    db.session.flush()
-    return RegistrationResult(registration, created=True, manage_token=manage_token)
+    return RegistrationResult(_attach(Registration(id=new_id, **values), event, sessions), True, manage_token)
+
+
+_registrations = Registration.__table__
+_INSERT_REGISTRATION = sa.insert(_registrations).returning(_registrations.c.id)
+_INSERT_REGISTRATION_SESSIONS = sa.insert(registration_sessions)
+_FIND_ACTIVE = sa.select(_registrations.c.id).where(
+    _registrations.c.event_id == sa.bindparam("event"),
+    _registrations.c.email_normalized == sa.bindparam("email"),
+    _registrations.c.status != RegistrationStatus.cancelled.value,
+)
+
+
+def _attach(registration, event, sessions):
+    """Make a registration written by Core a persistent ORM object, without reloading it."""
+    make_transient_to_detached(registration)
+    db.session.add(registration)
+    set_committed_value(registration, "event", event)
+    set_committed_value(registration, "sessions", list(sessions))
+    return registration
 
 
 def _window_message(state):
@@ -204,16 +227,6 @@ def _window_message(state):
         WindowState.not_yet_open: _l("Registration has not opened yet."),
         WindowState.closed: _l("Registration for this event is closed."),
     }[state]
-
-
-def _active_registration(event, email_normalized):
-    return db.session.scalar(
-        sa.select(Registration).where(
-            Registration.event_id == event.id,
-            Registration.email_normalized == email_normalized,
-            Registration.is_active,
-        )
-    )
 
 
 def _existing_result(registration, submission_key):
@@ -228,51 +241,61 @@ def _existing_result(registration, submission_key):
     return RegistrationResult(registration, created=False)
 
 
-def _take_seats(event, sessions):
-    """Take one seat on the event and on each session, all or none.
+_events = Event.__table__
+_sessions = EventSession.__table__
+# Built once: the seat is taken only while `seats_taken < capacity`, in the
+# UPDATE itself, so the row lock (PostgreSQL) or the write lock (SQLite)
+# makes it safe under any concurrency. updated_at keeps meaning "last edited".
+_TAKE_EVENT_SEAT = (
+    sa.update(_events)
+    .where(_events.c.id == sa.bindparam("target"),
+           sa.or_(_events.c.capacity.is_(None), _events.c.seats_taken < _events.c.capacity))
+    .values(seats_taken=_events.c.seats_taken + 1, updated_at=_events.c.updated_at)
+)
+_TAKE_SESSION_SEATS = (
+    sa.update(_sessions)
+    .where(_sessions.c.id.in_(sa.bindparam("targets", expanding=True)),
+           sa.or_(_sessions.c.capacity.is_(None), _sessions.c.seats_taken < _sessions.c.capacity))
+    .values(seats_taken=_sessions.c.seats_taken + 1)
+    .returning(_sessions.c.id)
+)
+# When no seat was taken the UPDATE locked nothing; take the row lock anyway
+# (PostgreSQL; SQLite's write lock is already held).
+_LOCK_EVENT = sa.select(_events.c.id).where(_events.c.id == sa.bindparam("target")).with_for_update()
+_RELEASE_EVENT_SEAT = (
+    sa.update(_events)
+    .where(_events.c.id == sa.bindparam("target"), _events.c.seats_taken > 0)
+    .values(seats_taken=_events.c.seats_taken - 1, updated_at=_events.c.updated_at)
+)
+_RELEASE_SESSION_SEATS = (
+    sa.update(_sessions)
+    .where(_sessions.c.id.in_(sa.bindparam("targets", expanding=True)), _sessions.c.seats_taken > 0)
+    .values(seats_taken=_sessions.c.seats_taken - 1)
+)
 
-    Each seat is taken by one conditional UPDATE (`taken < capacity`) whose
-    row count says whether it worked: the row lock (PostgreSQL) or the write
-    lock (SQLite) makes it safe under any concurrency.
-    """
-    savepoint = db.session.begin_nested()
-    taken = db.session.execute(
-        sa.update(Event)
-        .where(Event.id == event.id, sa.or_(Event.capacity.is_(None), Event.seats_taken < Event.capacity))
-        .values(seats_taken=Event.seats_taken + 1)
-        .execution_options(synchronize_session=False)
-    ).rowcount == 1
-    for session in sessions:
-        if not taken:
-            break
-        taken = db.session.execute(
-            sa.update(EventSession)
-            .where(
-                EventSession.id == session.id,
-                sa.or_(EventSession.capacity.is_(None), EventSession.seats_taken < EventSession.capacity),
-            )
-            .values(seats_taken=EventSession.seats_taken + 1)
-            .execution_options(synchronize_session=False)
-        ).rowcount == 1
+
+def _take_seats(event, sessions):
+    """Take one seat on the event and on each session, all or none; True if taken."""
+    connection = db.session.connection()
+    if connection.execute(_TAKE_EVENT_SEAT, {"target": event.id}).rowcount != 1:
+        return False
+    if not sessions:
+        return True
+    taken = connection.execute(_TAKE_SESSION_SEATS, {"targets": [s.id for s in sessions]}).scalars().all()
+    if len(taken) == len(sessions):
+        return True
+    # A session is full: give back what this call took.
+    connection.execute(_RELEASE_EVENT_SEAT, {"target": event.id})
     if taken:
-        savepoint.commit()
-    else:
-        savepoint.rollback()
-    return taken
+        connection.execute(_RELEASE_SESSION_SEATS, {"targets": taken})
+    return False
 
 
 def _release_seats(event, sessions):
-    db.session.execute(
-        sa.update(Event).where(Event.id == event.id, Event.seats_taken > 0).values(seats_taken=Event.seats_taken - 1)
-        .execution_options(synchronize_session=False)
-    )
+    connection = db.session.connection()
+    connection.execute(_RELEASE_EVENT_SEAT, {"target": event.id})
     if sessions:
-        db.session.execute(
-            sa.update(EventSession)
-            .where(EventSession.id.in_([s.id for s in sessions]), EventSession.seats_taken > 0)
-            .values(seats_taken=EventSession.seats_taken - 1)
-            .execution_options(synchronize_session=False)
-        )
+        connection.execute(_RELEASE_SESSION_SEATS, {"targets": [s.id for s in sessions]})
 
 
 def promote_waitlist(event, now=None):
@@ -290,19 +313,18 @@ def promote_waitlist(event, now=None):
     for registration in waiting:
         if not _seat_free_on_event(event):
             break
-        savepoint = db.session.begin_nested()
-        if _take_seats(event, registration.sessions):
-            changed = db.session.execute(
-                sa.update(Registration)
-                .where(Registration.id == registration.id, Registration.status == RegistrationStatus.waitlisted)
-                .values(status=RegistrationStatus.confirmed, confirmed_at=now or utcnow())
-                .execution_options(synchronize_session=False)
-            ).rowcount
-            if changed == 1:
-                savepoint.commit()
-                promoted.append(registration)
-                continue
-        savepoint.rollback()
+        if not _take_seats(event, registration.sessions):
+            continue
+        changed = db.session.execute(
+            sa.update(Registration)
+            .where(Registration.id == registration.id, Registration.status == RegistrationStatus.waitlisted)
+            .values(status=RegistrationStatus.confirmed, confirmed_at=now or utcnow())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if changed == 1:
+            promoted.append(registration)
+        else:  # promoted or cancelled meanwhile by a concurrent request
+            _release_seats(event, registration.sessions)
     _expire_counters(event, promoted)
     return promoted
 

@@ -42,7 +42,7 @@ def _registration_form(event):
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RATELIMIT_REGISTER"], methods=["POST"])
 def register(slug):
-    event = _public_event_or_404(slug)
+    event = _public_event_or_404(slug, with_sessions=True)
     state = services.window_state(event)
     form = _registration_form(event)
 
