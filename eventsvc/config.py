@@ -69,6 +69,7 @@ def load(instance_path):
             "zoom.us,*.zoom.us,teams.microsoft.com,teams.live.com,vimeo.com,player.vimeo.com",
         ).split(","),
         "PROXY_COUNT": int(_env("PROXY_COUNT", "0")),
+        "VIEW_COUNT_FLUSH_SECONDS": float(_env("VIEW_COUNT_FLUSH_SECONDS", "5")),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "API_TITLE": "eventsvc",
         "API_VERSION": "v1",

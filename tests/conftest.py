@@ -69,6 +69,7 @@ def app(request, backend, tmp_path):
         "RATELIMIT_STORAGE_URI": "memory://",
         "BASE_URL": "http://testserver",
         "SERVER_NAME": None,
+        "VIEW_COUNT_FLUSH_SECONDS": 0,
         **(marker.kwargs if marker else {}),
     })
     with app.app_context():

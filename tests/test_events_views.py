@@ -244,3 +244,15 @@ def test_the_last_session_of_a_published_event_cannot_be_deleted(client, db, mak
     token = _form(client, f"/organizer/events/{event.slug}")
     client.post(f"/organizer/events/{event.slug}/sessions/{event.sessions[0].id}/delete", data={"csrf_token": token})
     assert len(reload(db, event).sessions) == 1
+
+
+@pytest.mark.app_config(VIEW_COUNT_FLUSH_SECONDS=3600)
+def test_page_views_are_written_in_batches(client, db, make_event):
+    from eventsvc.events.services import page_views
+
+    event = make_event()
+    for _ in range(4):
+        client.get(f"/events/{event.slug}")
+    assert reload(db, event).view_count == 0  # still in memory: no write per view
+    page_views.write()
+    assert reload(db, event).view_count == 4

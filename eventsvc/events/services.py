@@ -1,7 +1,11 @@
 """Events, sessions and attachments: every rule and every write."""
+import atexit
 import mimetypes
 import re
 import secrets
+import threading
+import time
+from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -345,11 +349,48 @@ def record_download(attachment):
     )
 
 
-def record_page_view(event):
-    """Count a view of the event page in its own short write transaction.
+class PageViewCounter:
+    """Page views counted in memory and written with one UPDATE per event every few seconds.
 
-    Done apart from the request's (read-only) transaction so that, on SQLite,
-    a page view never has to upgrade a read lock to a write lock.
+    A busy hearing's page must not take a write lock (SQLite) or a row lock
+    (PostgreSQL) for each view; at most `flush_after` seconds of one worker's
+    views are lost if it is killed (a clean exit writes them).
     """
-    with db.engine.begin() as connection:
-        connection.execute(sa.update(Event).where(Event.id == event.id).values(view_count=Event.view_count + 1))
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._pending = Counter()
+        self._last_write = time.monotonic()
+        self._engine = None
+        atexit.register(self.write)
+
+    def add(self, event_id, engine, flush_after):
+        with self._lock:
+            self._pending[event_id] += 1
+            self._engine = engine
+            if time.monotonic() - self._last_write < flush_after:
+                return
+        self.write()
+
+    def write(self):
+        with self._lock:
+            pending, self._pending = self._pending, Counter()
+            self._last_write = time.monotonic()
+            engine = self._engine
+        if not pending or engine is None:
+            return
+        table = Event.__table__
+        with engine.begin() as connection:
+            connection.execute(
+                sa.update(table).where(table.c.id == sa.bindparam("target"))
+                .values(view_count=table.c.view_count + sa.bindparam("views"), updated_at=table.c.updated_at),
+                [{"target": event_id, "views": views} for event_id, views in sorted(pending.items())],
+            )
+
+
+page_views = PageViewCounter()
+
+
+def record_page_view(event):
+    """Count a view of the event page (written in batches, see PageViewCounter)."""
+    page_views.add(event.id, db.engine, current_app.config["VIEW_COUNT_FLUSH_SECONDS"])
