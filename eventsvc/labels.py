@@ -1,5 +1,6 @@
 """Human labels (Thai and English, through Babel) for the enumerated values."""
 from flask_babel import lazy_gettext as _l
+from wtforms.fields import SelectChoice
 
 KIND = {
     "public_hearing": _l("Public hearing"),
@@ -63,4 +64,5 @@ def label(group, value):
 
 
 def choices(group):
-    return [(value, text) for value, text in ALL[group].items()]
+    """The group's values as form choices (value, label)."""
+    return [SelectChoice(value, text) for value, text in ALL[group].items()]

@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, RadioField, SelectField, SelectMultipleField, StringField, TelField
+from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -24,7 +25,7 @@ class RegistrationForm(FlaskForm):
     last_name = StringField(_l("Last name"), validators=[DataRequired(REQUIRED), Length(max=100)])
     organization = StringField(_l("Organization"), validators=[Length(max=300)])
     position = StringField(_l("Position"), validators=[Length(max=200)])
-    sector = SelectField(_l("Sector"), choices=[("", _l("— choose —"))] + labels.choices("sector"),
+    sector = SelectField(_l("Sector"), choices=[SelectChoice("", _l("— choose —"))] + labels.choices("sector"),
                          validators=[DataRequired(_l("Please choose a sector."))])
     email = EmailField(_l("E-mail"), validators=[DataRequired(REQUIRED), Length(max=254),
                                                  Email(_l("Not a valid e-mail address."))])

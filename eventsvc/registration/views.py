@@ -4,6 +4,7 @@ import secrets
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields import SelectChoice
 
 from ..errors import CapacityReached, InvitationRequired, RegistrationClosed, ValidationFailed
 from ..events.views import _public_event_or_404, managed_event_or_404, organizer_required
@@ -22,7 +23,7 @@ def _session_choices(event):
     from ..timefmt import format_short_day, format_time_range
 
     return [
-        (s.id, f"{s.name(locale)} — {format_short_day(s.starts_at, locale)} {format_time_range(s.starts_at, s.ends_at, locale)}")
+        SelectChoice(s.id, f"{s.name(locale)} — {format_short_day(s.starts_at, locale)} {format_time_range(s.starts_at, s.ends_at, locale)}")
         for s in event.sessions
     ]
 
