@@ -261,3 +261,18 @@ def test_registration_is_rate_limited_per_ip_with_retry_after(client, api_token)
     other_office = client.post("/api/v1/events/api-hearing/registrations", json=person(10),
                                environ_base={"REMOTE_ADDR": "10.1.2.3"})
     assert other_office.status_code == 201
+
+
+def test_registrations_are_listed_in_pages(client, api_token):
+    client.post("/api/v1/events", json=event_body(capacity=None), headers=auth(api_token))
+    for n in range(7):
+        client.post("/api/v1/events/api-hearing/registrations", json=person(n))
+    first = client.get("/api/v1/events/api-hearing/registrations?page_size=3", headers=auth(api_token))
+    last = client.get("/api/v1/events/api-hearing/registrations?page_size=3&page=3", headers=auth(api_token))
+    import json
+
+    assert json.loads(first.headers["X-Pagination"])["total"] == 7
+    assert [r["email"] for r in first.get_json()] == [f"somchai{n}@example.org" for n in range(3)]
+    assert [r["email"] for r in last.get_json()] == ["somchai6@example.org"]
+    too_big = client.get("/api/v1/events/api-hearing/registrations?page_size=5000", headers=auth(api_token))
+    assert_error(too_big, 422, "invalid")

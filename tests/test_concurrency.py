@@ -138,7 +138,8 @@ def test_capacity_is_never_oversold_under_100_simultaneous_registrations(server)
     answered = Counter(body["status"] for _status, body in results)
     assert answered == {"confirmed": CAPACITY, "waitlisted": total - CAPACITY}
 
-    listed = requests.get(f"{base_url}/api/v1/events/{slug}/registrations", headers=auth(token), timeout=REQUEST_TIMEOUT)
+    listed = requests.get(f"{base_url}/api/v1/events/{slug}/registrations?page_size=1000", headers=auth(token),
+                          timeout=REQUEST_TIMEOUT)
     assert listed.status_code == 200, listed.text
     rows = listed.json()
     assert len(rows) == total

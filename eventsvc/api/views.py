@@ -4,7 +4,8 @@ from functools import wraps
 import sqlalchemy as sa
 from flask import current_app, g, request, url_for
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
+from flask_smorest import Blueprint, Page
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.services import can_manage, user_for_token
 from ..errors import DomainError, NotFound, PermissionDenied
@@ -12,6 +13,7 @@ from ..events import services as event_services
 from ..events.models import EventStatus
 from ..extensions import db, limiter
 from ..registration import services as registration_services
+from ..registration.models import Registration
 from . import schemas
 
 blp = Blueprint("api", __name__, url_prefix="/api/v1", description="eventsvc API v1")
@@ -185,17 +187,34 @@ def register(data, slug):
     return body, 201 if result.created else 200
 
 
+class SelectPage(Page):
+    """Pages of a SELECT: LIMIT/OFFSET in the database, the total from COUNT(*)."""
+
+    @property
+    def items(self):
+        params = self.page_params
+        statement = self.collection.limit(params.page_size).offset(params.first_item)
+        return db.session.scalars(statement).unique().all()
+
+    @property
+    def item_count(self):
+        return db.session.scalar(sa.select(sa.func.count()).select_from(self.collection.order_by(None).subquery()))
+
+
 @blp.route("/events/<slug>/registrations")
 @blp.doc(security=[{"bearer": []}])
 @blp.arguments(schemas.RegistrationQuery, location="query")
 @blp.response(200, schemas.RegistrationOut(many=True))
+@blp.paginate(SelectPage, page_size=100, max_page_size=1000)
 @_documented(401, 403, 404)
 @token_required
 def list_registrations(query, slug):
-    """All registrations of an event (organizer)."""
+    """The registrations of an event (organizer), in order of registration, 100 a page.
+
+    `page` and `page_size` (at most 1000) choose the page; the `X-Pagination`
+    header gives the total and the links to the other pages.
+    """
     event = _managed_event(slug)
-    statement = registration_services.registrations_for(event, query.get("status")).options(
-        sa.orm.selectinload(registration_services.Registration.sessions),
-        sa.orm.joinedload(registration_services.Registration.event),
+    return registration_services.registrations_for(event, query.get("status")).options(
+        selectinload(Registration.sessions), joinedload(Registration.event),
     )
-    return db.session.scalars(statement).unique().all()
