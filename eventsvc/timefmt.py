@@ -2,7 +2,7 @@
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_time, get_day_names, get_month_names
+from babel.dates import format_date, get_day_names, get_month_names
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 BUDDHIST_ERA_OFFSET = 543
@@ -48,10 +48,10 @@ def format_short_day(value, locale="th"):
 
 
 def format_clock(value, locale="th"):
-    """'09:30' on both; Thai adds 'น.' after a range, see format_time_range."""
+    """'09:30' in both languages (24-hour); Thai adds 'น.' after a range, see format_time_range."""
     if value is None:
         return ""
-    return format_time(to_local(value), "HH:mm", locale=locale)
+    return to_local(value).strftime("%H:%M")
 
 
 def format_time_range(start, end, locale="th"):
