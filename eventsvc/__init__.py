@@ -1,7 +1,8 @@
 """eventsvc: registration, tickets and check-in for public hearings, workshops and focus groups."""
 from pathlib import Path
 
-from flask import Flask, has_request_context, request, session
+from flask import Flask, abort, has_request_context, request, session
+from werkzeug.routing import IntegerConverter
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
@@ -24,6 +25,21 @@ def select_locale():
     return session.get("lang", "th")
 
 
+class IdConverter(IntegerConverter):
+    """A database id in a URL: 1 to 2**31-1; anything larger is a 404, not an overflow in the database."""
+
+    def __init__(self, url_map):
+        super().__init__(url_map, min=1, max=2**31 - 1)
+
+
+def refuse_nul_bytes():
+    """A NUL byte is never valid text (PostgreSQL refuses it): answer 400 before anything reads it."""
+    if "\x00" in request.path or b"%00" in request.query_string or "\x00" in request.query_string.decode("latin-1"):
+        abort(400)
+    if request.form and any("\x00" in value for values in request.form.listvalues() for value in values):
+        abort(400)
+
+
 def create_app(config=None):
     app = Flask(
         __name__,
@@ -43,6 +59,9 @@ def create_app(config=None):
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0)
 
+    app.url_map.converters["id"] = IdConverter
+    app.before_request(refuse_nul_bytes)
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
@@ -59,6 +78,7 @@ def create_app(config=None):
     rest_api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer", "description": "flask --app wsgi user token EMAIL"}
     }}})
+    rest_api.register_converter(IdConverter, lambda converter: {"type": "integer", "minimum": 1, "maximum": 2**31 - 1})
     from .api.views import blp as api_blueprint
 
     rest_api.register_blueprint(api_blueprint)

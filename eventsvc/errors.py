@@ -104,7 +104,8 @@ def _handle_http_error(error):
         message = _HTTP_MESSAGES[429]
     data = getattr(error, "data", None)
     if status == 400:
-        message = _l("The request body is not valid JSON.") if wants_json() else _HTTP_MESSAGES[400]
+        invalid_json = isinstance(data, dict) and "json" in data.get("messages", {})
+        message = _l("The request body is not valid JSON.") if invalid_json else _HTTP_MESSAGES[400]
     elif isinstance(data, dict) and "messages" in data:
         # webargs/flask-smorest validation errors: {"json": {"field": ["msg"]}}
         fields = {}

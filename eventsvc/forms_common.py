@@ -2,7 +2,7 @@
 from flask import abort, flash, redirect
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField
+from wtforms import DateTimeLocalField, ValidationError
 from wtforms.validators import Optional
 
 from .errors import DomainError, ValidationFailed
@@ -10,7 +10,17 @@ from .extensions import db
 from .timefmt import local_to_utc
 
 
-class ActionForm(FlaskForm):
+class AppForm(FlaskForm):
+    """Every form of the app: WTForms' own messages come from the app's catalog (Thai included)."""
+
+    class Meta:
+        def get_translations(self, form):
+            from .wtforms_messages import translations
+
+            return translations
+
+
+class ActionForm(AppForm):
     """A button that changes something: a form with nothing but its CSRF token."""
 
 
@@ -19,6 +29,10 @@ class BangkokDateTimeField(DateTimeLocalField):
 
     def __init__(self, label=None, validators=None, **kwargs):
         super().__init__(label, validators or [Optional()], format="%Y-%m-%dT%H:%M", **kwargs)
+
+    def pre_validate(self, form):
+        if self.data is not None and not (2000 <= self.data.year < 2200):
+            raise ValidationError(_l("Choose a date between the years 2000 and 2199."))
 
     @property
     def utc(self):

@@ -72,9 +72,12 @@ def test_someone_else_with_the_same_email_is_not_shown_the_link(client, db, make
     event = make_event(capacity=10)
     make_registration(event, 1)
     html = client.get(f"/events/{event.slug}/register").get_data(as_text=True)
-    response = client.post(f"/events/{event.slug}/register", data=form_data(html, email="SOMCHAI1@example.org"))
+    response = client.post(f"/events/{event.slug}/register",
+                           data=form_data(html, email="SOMCHAI1@example.org", first_name="คนอื่น"))
     assert response.status_code == 200
-    assert "/my/" not in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "/my/" not in page and 'data-status="already-registered"' in page
+    assert "สมชาย1" not in page and "ใจดี" not in page  # nothing of the registered person (PDPA)
     assert count(db) == 1
 
 

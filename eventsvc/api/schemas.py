@@ -182,11 +182,13 @@ class RegistrationOut(Schema):
 class RegistrationCreated(Schema):
     """What the person who registered gets back (no other person's data)."""
 
-    status = fields.String(metadata={"enum": [s.value for s in RegistrationStatus]})
+    status = fields.String(allow_none=True, metadata={
+        "enum": [s.value for s in RegistrationStatus],
+        "description": "null when the e-mail was registered already and no Idempotency-Key proves the caller is that person"})
     created = fields.Boolean()
     event = fields.String()
     sessions = fields.List(fields.Integer())
-    attendance = fields.String()
+    attendance = fields.String(allow_none=True)
     manage_url = fields.String(allow_none=True, metadata={
         "description": "the personal page; only on creation, or to a repeat carrying the same Idempotency-Key"})
     message = fields.String()

@@ -1,14 +1,13 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from .. import labels
-from ..forms_common import REQUIRED, BangkokDateTimeField
+from ..forms_common import AppForm, BangkokDateTimeField, REQUIRED
 
 
-class EventForm(FlaskForm):
+class EventForm(AppForm):
     slug = StringField(_l("Web address (slug)"), validators=[DataRequired(REQUIRED), Length(max=80)],
                        description=_l("Lower-case letters, digits and dashes, e.g. digital-plan-2566"))
     kind = SelectField(_l("Kind of event"), choices=labels.choices("kind"))
@@ -42,7 +41,7 @@ class EventForm(FlaskForm):
         return data
 
 
-class SessionForm(FlaskForm):
+class SessionForm(AppForm):
     name_th = StringField(_l("Session name (Thai)"), validators=[DataRequired(REQUIRED), Length(max=300)],
                           description=_l("e.g. ช่วงเช้า"))
     name_en = StringField(_l("Session name (English)"), validators=[Length(max=300)])
@@ -61,6 +60,6 @@ class SessionForm(FlaskForm):
         return data
 
 
-class AttachmentForm(FlaskForm):
+class AttachmentForm(AppForm):
     title = StringField(_l("Document title"), validators=[Length(max=300)])
     file = FileField(_l("File"), validators=[FileRequired(REQUIRED)])

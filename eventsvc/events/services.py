@@ -5,12 +5,14 @@ import re
 import secrets
 import threading
 import time
+import unicodedata
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -40,6 +42,7 @@ EVENT_FIELDS = {
     "registration_opens_at", "registration_closes_at", "status", "contact_name",
     "contact_phone", "contact_email", "attendee_list_published",
 }
+MULTILINE_FIELDS = {"description_th", "description_en", "venue_address"}
 SESSION_FIELDS = {
     "name_th", "name_en", "starts_at", "ends_at", "capacity", "stream_url",
     "stream_visibility", "recording_url",
@@ -63,6 +66,8 @@ def published_events():
 
 def get_event(slug, with_sessions=False, with_attachments=False):
     """The event with this slug, or None; its sessions (and documents) loaded in the same query when asked."""
+    if not isinstance(slug, str) or not SLUG_RE.match(slug):
+        return None
     query = sa.select(Event).where(Event.slug == slug)
     if with_sessions:
         query = query.options(joinedload(Event.sessions))
@@ -91,13 +96,20 @@ def validate_stream_url(url, field="stream_url"):
     )
 
 
-def _utc(value):
-    """Aware datetimes in UTC, as they will come back from the database."""
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a service")
-        return value.astimezone(timezone.utc)
-    return value
+EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(2200, 1, 1, tzinfo=timezone.utc)
+
+
+def _utc(value, field, errors):
+    """Aware datetimes in UTC, as they will come back from the database; years 2000–2199 only."""
+    if not isinstance(value, datetime):
+        return value
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a service")
+    if not (EARLIEST.year <= value.year < LATEST.year):
+        errors[field] = [_l("Choose a date between the years 2000 and 2199.")]
+        return None
+    return value.astimezone(timezone.utc)
 
 
 def _clean_event_fields(data, event=None):
@@ -106,7 +118,7 @@ def _clean_event_fields(data, event=None):
     for key, value in data.items():
         if key not in EVENT_FIELDS:
             continue
-        value = _utc(value)
+        value = _utc(value, key, errors)
         if key in _ENUMS and value is not None and not isinstance(value, _ENUMS[key]):
             try:
                 value = _ENUMS[key](value)
@@ -115,6 +127,9 @@ def _clean_event_fields(data, event=None):
                 continue
         if isinstance(value, str):
             value = value.strip()
+            if _has_control_characters(value, multiline=key in MULTILINE_FIELDS):
+                errors[key] = [_l("Control characters are not allowed.")]
+                continue
         clean[key] = value
     if "slug" in clean and not SLUG_RE.match(clean["slug"] or ""):
         errors["slug"] = [_l("Use 1–80 lower-case letters, digits and dashes.")]
@@ -134,10 +149,19 @@ def _clean_event_fields(data, event=None):
     return clean
 
 
+def _has_control_characters(text, multiline=False):
+    allowed = "\n\r\t" if multiline else ""
+    return any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text)
+
+
 def _clean_session_fields(data, index=None):
     prefix = f"sessions.{index}." if index is not None else ""
     errors = {}
-    clean = {k: (v.strip() if isinstance(v, str) else _utc(v)) for k, v in data.items() if k in SESSION_FIELDS}
+    clean = {k: (v.strip() if isinstance(v, str) else _utc(v, prefix + k, errors))
+             for k, v in data.items() if k in SESSION_FIELDS}
+    for key, value in clean.items():
+        if isinstance(value, str) and _has_control_characters(value):
+            errors[prefix + key] = [_l("Control characters are not allowed.")]
     if "stream_visibility" in clean and not isinstance(clean["stream_visibility"], StreamVisibility):
         try:
             clean["stream_visibility"] = StreamVisibility(clean["stream_visibility"])
@@ -191,8 +215,13 @@ def create_event(owner, data, sessions=(), actor=None):
     if errors:
         raise ValidationFailed(fields=errors)
     _refresh_event_times(event)
-    db.session.add(event)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(event)
+            db.session.flush()
+    except IntegrityError:
+        # Another organizer took the same address a moment ago.
+        raise ValidationFailed(fields={"slug": [_l("This address is already taken.")]})
     if status != EventStatus.draft:
         set_status(event, status, actor)
     return event
@@ -200,9 +229,17 @@ def create_event(owner, data, sessions=(), actor=None):
 
 def update_event(event, data, actor=None):
     """Change the given fields; a larger capacity lets waitlisted people in."""
+    if "capacity" in data:
+        # Lock the row and read the seats taken now, so that a concurrent
+        # registration cannot slip between the check and the write.
+        db.session.refresh(event, ["seats_taken", "capacity"], with_for_update=True)
     clean = _clean_event_fields(data, event)
-    if "slug" in clean and clean["slug"] != event.slug and get_event(clean["slug"]) is not None:
-        raise ValidationFailed(fields={"slug": [_l("This address is already taken.")]})
+    if "slug" in clean and clean["slug"] != event.slug:
+        if event.status != EventStatus.draft:
+            # /events/<slug> is printed in letters and e-mails: it stays once published.
+            raise ValidationFailed(fields={"slug": [_l("The address cannot change once the event is published.")]})
+        if get_event(clean["slug"]) is not None:
+            raise ValidationFailed(fields={"slug": [_l("This address is already taken.")]})
     status = clean.pop("status", None)
     capacity_changed = "capacity" in clean and clean["capacity"] != event.capacity
     waitlist_changed = "waitlist" in clean and clean["waitlist"] != event.waitlist
@@ -255,6 +292,8 @@ def add_session(event, data, actor=None):
 
 
 def update_session(session, data, actor=None):
+    if "capacity" in data:
+        db.session.refresh(session, ["seats_taken", "capacity"], with_for_update=True)  # see update_event
     clean, errors = _clean_session_fields(data)
     if clean.get("capacity") is not None and clean["capacity"] < session.seats_taken:
         errors["capacity"] = [lazy_ngettext("%(num)d seat is already taken.", "%(num)d seats are already taken.", session.seats_taken)]
@@ -301,8 +340,9 @@ def attachments_folder():
 def add_attachment(event, upload, title="", actor=None):
     """Store an uploaded file (a werkzeug FileStorage) under the instance folder."""
     original = (upload.filename or "").strip()
+    # secure_filename drops Thai letters ("ร่างแผน.pdf" -> "pdf"): take the extension from the original.
+    extension = Path(original.replace("\\", "/")).suffix.lower().lstrip(".")
     safe = secure_filename(original) or "document"
-    extension = Path(safe).suffix.lower().lstrip(".")
     allowed = [e.strip().lower() for e in current_app.config["UPLOAD_EXTENSIONS"]]
     if extension not in allowed:
         raise ValidationFailed(fields={"file": [_l("Allowed file types: %(types)s.", types=", ".join(allowed))]})
@@ -319,7 +359,7 @@ def add_attachment(event, upload, title="", actor=None):
         title=(title or "").strip()[:300] or Path(filename).stem,
         filename=filename,
         stored_name=stored_name,
-        content_type=mimetypes.guess_type(safe)[0] or "application/octet-stream",
+        content_type=mimetypes.guess_type(f"document.{extension}")[0] or "application/octet-stream",
         size=size,
         position=len(event.attachments),
     )
@@ -344,9 +384,16 @@ def attachment_path(attachment):
 
 
 def record_download(attachment):
-    db.session.execute(
-        sa.update(Attachment).where(Attachment.id == attachment.id).values(download_count=Attachment.download_count + 1)
-    )
+    """Count a download in its own short write transaction.
+
+    The request around it only reads; on SQLite, turning its read into a
+    write would fail at once ("database is locked") when anyone else wrote.
+    """
+    table = Attachment.__table__
+    with db.engine.begin() as connection:
+        connection.execute(
+            sa.update(table).where(table.c.id == attachment.id).values(download_count=table.c.download_count + 1)
+        )
 
 
 class PageViewCounter:

@@ -45,7 +45,7 @@ def event_page(slug):
     return html
 
 
-@bp.route("/events/<slug>/documents/<int:attachment_id>/<path:filename>")
+@bp.route("/events/<slug>/documents/<id:attachment_id>/<path:filename>")
 def download_attachment(slug, attachment_id, filename):
     event = _public_event_or_404(slug)
     attachment = db.session.get(Attachment, attachment_id)
@@ -55,7 +55,6 @@ def download_attachment(slug, attachment_id, filename):
     if not path.exists():
         abort(404)
     services.record_download(attachment)
-    db.session.commit()
     return send_file(path, mimetype=attachment.content_type, as_attachment=True, download_name=attachment.filename)
 
 
@@ -72,9 +71,9 @@ def organizer_required(view):
     return wrapped
 
 
-def managed_event_or_404(slug):
+def managed_event_or_404(slug, **load):
     """Load the event (404), then check that the signed-in user may manage it (403)."""
-    event = services.get_event(slug)
+    event = services.get_event(slug, **load)
     if event is None:
         abort(404)
     if not can_manage(current_user, event):
@@ -118,7 +117,7 @@ def _manage_page(event, session_form=None, attachment_form=None, status=200):
 @bp.route("/organizer/events/<slug>")
 @organizer_required
 def manage_event(slug):
-    return _manage_page(managed_event_or_404(slug))
+    return _manage_page(managed_event_or_404(slug, with_sessions=True, with_attachments=True))
 
 
 @bp.route("/organizer/events/<slug>/edit", methods=["GET", "POST"])
@@ -171,7 +170,7 @@ def _managed_session_or_404(event, session_id):
     return session
 
 
-@bp.route("/organizer/events/<slug>/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@bp.route("/organizer/events/<slug>/sessions/<id:session_id>/edit", methods=["GET", "POST"])
 @organizer_required
 def edit_session(slug, session_id):
     event = managed_event_or_404(slug)
@@ -186,7 +185,7 @@ def edit_session(slug, session_id):
     return render_template("events/organizer/session_form.html", form=form, event=event, session=session), 422 if form.errors else 200
 
 
-@bp.route("/organizer/events/<slug>/sessions/<int:session_id>/delete", methods=["POST"])
+@bp.route("/organizer/events/<slug>/sessions/<id:session_id>/delete", methods=["POST"])
 @organizer_required
 def delete_session(slug, session_id):
     event = managed_event_or_404(slug)
@@ -208,7 +207,7 @@ def add_attachment(slug):
     return done or _manage_page(event, attachment_form=form, status=422)
 
 
-@bp.route("/organizer/events/<slug>/attachments/<int:attachment_id>/delete", methods=["POST"])
+@bp.route("/organizer/events/<slug>/attachments/<id:attachment_id>/delete", methods=["POST"])
 @organizer_required
 def delete_attachment(slug, attachment_id):
     event = managed_event_or_404(slug)

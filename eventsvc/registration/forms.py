@@ -1,12 +1,11 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, RadioField, SelectField, SelectMultipleField, StringField, TelField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import labels
-from ..forms_common import REQUIRED
+from ..forms_common import AppForm, REQUIRED
 
 TITLE_PREFIXES = ["นาย", "นาง", "นางสาว", "ดร.", "ผศ.", "รศ.", "ศ.", "Mr.", "Ms.", "Mrs.", "Dr."]
 
@@ -16,7 +15,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(AppForm):
     title_prefixes = TITLE_PREFIXES
 
     submission_key = HiddenField()

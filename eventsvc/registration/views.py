@@ -120,6 +120,8 @@ def event_registrations(slug):
     status = request.args.get("status") or None
     if status not in (None, *[s.value for s in RegistrationStatus]):
         abort(400)
+    if not 1 <= request.args.get("page", 1, type=int) <= 1_000_000:
+        abort(404)
     page = db.paginate(services.registrations_for(event, status), per_page=100, max_per_page=500)
     return render_template(
         "registration/organizer_list.html", event=event, page=page,
@@ -127,7 +129,7 @@ def event_registrations(slug):
     )
 
 
-@bp.route("/organizer/events/<slug>/registrations/<int:registration_id>/cancel", methods=["POST"])
+@bp.route("/organizer/events/<slug>/registrations/<id:registration_id>/cancel", methods=["POST"])
 @organizer_required
 def organizer_cancel(slug, registration_id):
     event = managed_event_or_404(slug)
