@@ -4,7 +4,8 @@ import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from .accounts.models import Role, User
-from .accounts.services import create_user, issue_api_token, normalize_email
+from .accounts.services import create_user, issue_api_token
+from .emails import normalize_email
 from .errors import DomainError
 from .extensions import db
 

@@ -6,6 +6,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..emails import normalize_email
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..models_base import utcnow
@@ -15,10 +16,6 @@ MIN_PASSWORD_LENGTH = 10
 # A hash to check against when the e-mail is unknown, so that a login takes
 # the same time whether or not the account exists.
 _DUMMY_HASH = generate_password_hash("not a real password")
-
-
-def normalize_email(value):
-    return (value or "").strip().lower()
 
 
 def create_user(email, password, role=Role.organizer, name=""):

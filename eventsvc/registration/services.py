@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ..emails import normalize_email
 from ..errors import CapacityReached, Conflict, InvitationRequired, RegistrationClosed, ValidationFailed
 from ..events.models import Event, EventFormat, EventSession, EventStatus
 from ..extensions import db
@@ -44,11 +45,6 @@ def window_state(event, now=None):
     if closes and now >= closes:
         return WindowState.closed
     return WindowState.open
-
-
-def normalize_email(value):
-    """Lower-case, trimmed, Unicode NFC: the key of 'one registration per person'."""
-    return unicodedata.normalize("NFC", (value or "").strip()).lower()
 
 
 def _clean_text(value):
