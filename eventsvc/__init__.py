@@ -1,4 +1,5 @@
 """eventsvc: registration, tickets and check-in for public hearings, workshops and focus groups."""
+import os
 from pathlib import Path
 
 from flask import Flask, abort, has_request_context, request, session
@@ -47,8 +48,9 @@ def create_app(config=None):
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
-    if config and config.get("INSTANCE_PATH"):
-        app.instance_path = config["INSTANCE_PATH"]
+    instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("EVENTSVC_INSTANCE_PATH")
+    if instance_path:
+        app.instance_path = instance_path
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(config_module.load(app.instance_path))
     app.json.ensure_ascii = False  # Thai as UTF-8 text, not \u escapes
@@ -74,6 +76,11 @@ def create_app(config=None):
     from .accounts import models as _accounts_models  # noqa: F401  (tables for migrations)
     from .events import models as _events_models  # noqa: F401
     from .registration import models as _registration_models  # noqa: F401
+    from .invitations import models as _invitation_models  # noqa: F401
+    from .mail import models as _mail_models  # noqa: F401
+    # The kinds of message each capability sends (see mail/kinds.py).
+    from .registration import messages as _registration_messages  # noqa: F401
+    from .invitations import messages as _invitation_messages  # noqa: F401
 
     rest_api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer", "description": "flask --app wsgi user token EMAIL"}
@@ -88,10 +95,14 @@ def create_app(config=None):
     from .accounts.views import bp as accounts_bp
     from .events.views import bp as events_bp
     from .registration.views import bp as registration_bp
+    from .mail.views import bp as mail_bp
+    from .invitations.views import bp as invitations_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(events_bp)
     app.register_blueprint(registration_bp)
+    app.register_blueprint(mail_bp)
+    app.register_blueprint(invitations_bp)
 
     # After the API: flask-smorest registers its own HTTPException handler.
     from . import errors

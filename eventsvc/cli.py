@@ -1,4 +1,4 @@
-"""flask commands: user (create, token), demo."""
+"""flask commands: user (create, token), demo, outbox (deliver)."""
 import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
@@ -52,6 +52,35 @@ def demo_command(password):
     db.session.commit()
 
 
+outbox_cli = AppGroup("outbox", help="The mail outbox.")
+
+
+@outbox_cli.command("deliver")
+@click.option("--loop", is_flag=True, help="Keep running: deliver, sleep, again (a worker).")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds with --loop.")
+def deliver_command(loop, interval):
+    """Send the messages that are due (SMTP, or .eml files when EVENTSVC_SMTP_URL is empty)."""
+    import logging
+
+    from flask import current_app
+
+    from .mail.delivery import deliver_due, deliver_forever
+
+    app = current_app._get_current_object()
+    if loop:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+        deliver_forever(app, interval)
+        return
+    report = deliver_due(app)
+    line = f"{report.sent} sent, {report.retried} to retry later, {report.failed} failed."
+    if report.cancelled:
+        line += f" {report.cancelled} not sent: withdrawn or erased meanwhile."
+    click.echo(line)
+    for error in report.errors[:10]:
+        click.echo(f"  {error}", err=True)
+
+
 def init_app(app):
     app.cli.add_command(user_cli)
+    app.cli.add_command(outbox_cli)
     app.cli.add_command(demo_command)

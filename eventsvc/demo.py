@@ -13,6 +13,8 @@ from .accounts.services import create_user
 from .events import services as event_services
 from .events.models import Event
 from .extensions import db
+from .invitations import services as invitation_services
+from .invitations.models import Invitation
 from .timefmt import BANGKOK
 
 DGA = "สำนักงานพัฒนารัฐบาลดิจิทัล (องค์การมหาชน)"
@@ -160,6 +162,18 @@ FOCUS_GROUP = {
 
 DEMO_EVENTS = (HEARING, WORKSHOP, FOCUS_GROUP)
 
+# The workshop's invitation letters went to these people (seed 003: "only those who received an invitation").
+WORKSHOP_INVITEES = [
+    {"email": "kanda.m@chiangmai.go.th", "name": "นางสาวกานดา มีสุข", "organization": "สำนักงานจังหวัดเชียงใหม่",
+     "position": "นักวิเคราะห์นโยบายและแผนชำนาญการ", "language": "th"},
+    {"email": "wichai.t@khonkaen.go.th", "name": "นายวิชัย ทองดี", "organization": "สำนักงานจังหวัดขอนแก่น",
+     "position": "นักวิชาการคอมพิวเตอร์", "language": "th"},
+    {"email": "pranee.s@songkhla.go.th", "name": "ผศ.ดร.ปราณี ศรีสุข", "organization": "มหาวิทยาลัยสงขลานครินทร์",
+     "position": "อาจารย์", "language": "th"},
+    {"email": "j.miller@undp.org", "name": "Ms. Jane Miller", "organization": "UNDP Thailand",
+     "position": "Governance Specialist", "language": "en"},
+]
+
 
 def _account(email, role, password, name):
     user = db.session.scalar(sa.select(User).where(User.email == email))
@@ -196,3 +210,10 @@ def load_demo(password):
             attachment.download_count = downloads
         db.session.flush()
         yield f"event {event.slug}: created"
+        if spec["slug"] == WORKSHOP["slug"]:
+            invitation_services.invite(event, WORKSHOP_INVITEES, actor=organizer, send=True)
+            yield f"event {event.slug}: {len(WORKSHOP_INVITEES)} invitations (flask --app wsgi outbox deliver writes them to instance/mail/)"
+    workshop = db.session.scalar(sa.select(Event).where(Event.slug == WORKSHOP["slug"]))
+    first = db.session.scalar(sa.select(Invitation).where(Invitation.event_id == workshop.id).order_by(Invitation.id))
+    if first is not None and invitation_services.is_usable(first):
+        yield f"invitation link of {first.name}: {invitation_services.invite_url(first)}"

@@ -46,6 +46,14 @@ class CapacityReached(Conflict):
     code, message = "full", _l("This event is full.")
 
 
+class InvitationInvalid(PermissionDenied):
+    # One answer for unknown, malformed, used, revoked and expired links: a link cannot be probed.
+    code, message = "invitation_invalid", _l(
+        "This invitation link cannot be used: it may have been used already, withdrawn or expired. "
+        "Please contact the organizer."
+    )
+
+
 class InvitationRequired(PermissionDenied):
     code, message = "invitation_required", _l(
         "This event is by invitation only. Please register through the personal link in your invitation."

@@ -1,4 +1,7 @@
 """The Flask extensions, created here and bound to the app in create_app()."""
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from flask import has_request_context, request
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -57,6 +60,23 @@ def _sqlite_on_begin(connection):
     """
     if connection.dialect.name != "sqlite":
         return
-    immediate = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+    immediate = _write_intent.get() or (has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS"))
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
+
+
+_write_intent = ContextVar("write_intent", default=False)
+
+
+@contextmanager
+def write_transactions():
+    """Outside a request (a worker, a CLI command): transactions begun inside take SQLite's write lock at once.
+
+    Use it around work that reads and then writes while other processes may
+    write too; PostgreSQL is unaffected.
+    """
+    token = _write_intent.set(True)
+    try:
+        yield
+    finally:
+        _write_intent.reset(token)

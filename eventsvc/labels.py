@@ -49,12 +49,37 @@ ROLE = {
     "organizer": _l("Organizer"),
     "checkin": _l("Check-in staff"),
 }
+MESSAGE_STATUS = {
+    "pending": _l("Waiting to be sent"),
+    "sent": _l("Sent"),
+    "failed": _l("Failed"),
+    "cancelled": _l("Not sent"),
+}
+INVITATION_STATUS = {
+    "pending": _l("Not sent yet"),
+    "sent": _l("Sent"),
+    "registered": _l("Registered"),
+    "declined": _l("Declined"),
+    "revoked": _l("Withdrawn"),
+    "expired": _l("Expired"),
+}
+MESSAGE_KIND = {
+    "invitation": _l("Invitation"),
+    "invitation_declined": _l("Decline receipt"),
+    "registration_confirmed": _l("Registration confirmed"),
+    "registration_waitlisted": _l("Put on the waitlist"),
+    "registration_promoted": _l("Seat from the waitlist"),
+    "registration_cancelled": _l("Registration cancelled"),
+    "calendar_update": _l("Updated calendar entry"),
+    "reminder": _l("Reminder"),
+}
 
 ALL = {
     "kind": KIND, "format": FORMAT, "registration_mode": REGISTRATION_MODE,
     "event_status": EVENT_STATUS, "stream_visibility": STREAM_VISIBILITY,
     "attendance": ATTENDANCE, "sector": SECTOR, "registration_status": REGISTRATION_STATUS,
-    "role": ROLE,
+    "role": ROLE, "message_status": MESSAGE_STATUS, "message_kind": MESSAGE_KIND,
+    "invitation_status": INVITATION_STATUS,
 }
 
 

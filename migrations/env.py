@@ -93,6 +93,13 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == 'sqlite'
+        if sqlite:
+            # SQLite's own procedure for rebuilding a table (what batch mode
+            # does): with foreign keys on, dropping the old table would
+            # cascade-delete the rows that point at it (registration_sessions).
+            # Set outside any transaction, on the raw connection.
+            connection.connection.driver_connection.execute('PRAGMA foreign_keys=OFF')
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -101,6 +108,18 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql('PRAGMA foreign_key_check').fetchall()
+                if broken:
+                    raise RuntimeError(f'the migration broke foreign keys: {broken[:10]}')
+        if sqlite:
+            # Back on before the connection returns to the pool (a PRAGMA
+            # inside a transaction is a no-op, hence the commit first).
+            connection.commit()
+            raw = connection.connection.driver_connection
+            raw.execute('PRAGMA foreign_keys=ON')
+            if raw.execute('PRAGMA foreign_keys').fetchone()[0] != 1:
+                connection.invalidate()  # never hand out a connection without foreign keys
 
 
 if context.is_offline_mode():

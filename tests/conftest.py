@@ -93,6 +93,10 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
+        # A streamed response (an export) is read to its end here, inside the
+        # request's own context, as a server would; its generator must not
+        # resume later under the test's context.
+        kwargs.setdefault("buffered", True)
         token = _cv_app.set(None)
         try:
             return super().open(*args, **kwargs)
@@ -193,11 +197,45 @@ def make_registration(db):
     return make
 
 
+def invitee(n=1, **overrides):
+    data = {"email": f"invitee{n}@example.org", "name": f"นางสาวสมหญิง{n} รักไทย", "organization": "สำนักงานจังหวัดเชียงใหม่",
+            "position": "นักวิชาการคอมพิวเตอร์", "language": "th"}
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def make_invitation(db, organizer):
+    """make_invitation(event, n=1, send=True, **fields) -> (Invitation, token), committed."""
+    from eventsvc.invitations import services as invitation_services
+    from eventsvc.invitations.models import Invitation
+
+    def make(event, n=1, send=True, expires_at=None, **overrides):
+        result = invitation_services.invite(event, [invitee(n, **overrides)], actor=organizer, send=send,
+                                            expires_at=expires_at)
+        assert not result.rejected, result.rejected
+        db.session.commit()
+        [invited] = result.invited
+        return db.session.get(Invitation, invited.id), invited.token
+
+    return make
+
+
 @pytest.fixture
 def api_token(db, organizer):
     token = issue_api_token(organizer)
     db.session.commit()
     return token
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on loopback (aiosmtpd): `.url` for SMTP_URL, `.messages` as received, `.stop()`/`.start()`."""
+    from mailserver import SMTPServer
+
+    server = SMTPServer().start()
+    yield server
+    server.stop()
 
 
 # ---- HTML helpers ---------------------------------------------------------------

@@ -340,3 +340,70 @@ def test_english_is_one_click_away(page, live_server):
     # The choice sticks: the next page is in English too.
     page.goto(f"/events/{HEARING_SLUG}/register")
     expect(page.locator("header.event-header h1")).to_have_text(HEARING_TITLE_EN)
+
+
+WORKSHOP_SLUG = "provincial-egov-assessment-workshop"
+
+
+def sign_in(page, live_server):
+    page.goto("/organizer/login")
+    page.fill("#email", "organizer@example.org")
+    page.fill("#password", DEMO_PASSWORD)
+    submit(page, "main form")
+    expect(page).to_have_url(f"{live_server.url}/organizer/")
+
+
+def test_an_invitee_registers_from_the_link_in_the_delivered_invitation(page, browser, live_server, smtp_server):
+    from eventsvc.mail.delivery import deliver_due
+
+    sign_in(page, live_server)
+    page.goto(f"/organizer/events/{WORKSHOP_SLUG}")
+    page.locator("#invitations-link").click()
+    expect(page).to_have_url(f"{live_server.url}/organizer/events/{WORKSHOP_SLUG}/invitations")
+    page.locator("#import-invitees > summary").click()
+    page.fill("#text", "อีเมล\tชื่อ-นามสกุล\tหน่วยงาน\n"
+                       "malee.b@phuket.go.th\tนางมาลี บุญมา\tสำนักงานจังหวัดภูเก็ต\n"
+                       "somsak.k@nan.go.th\tนายสมศักดิ์ คงดี\tสำนักงานจังหวัดน่าน\n"
+                       "a.wong@example.org\tMr. Andrew Wong\tADB\n")
+    expect(page.locator("#import-invitees #send")).to_be_checked()
+    submit(page, "#import-invitees form")
+    expect(page.locator("#import-result")).to_have_attribute("data-invited", "3")
+    expect(page.locator("#import-result")).to_have_attribute("data-rejected", "0")
+
+    # The mail worker delivers what is due to a real SMTP server.
+    live_server.app.config["SMTP_URL"] = smtp_server.url
+    try:
+        with live_server.app.app_context():
+            assert deliver_due(live_server.app).failed == 0
+    finally:
+        live_server.app.config["SMTP_URL"] = ""
+    [letter] = [m for m in smtp_server.messages if m["To"] == "somsak.k@nan.go.th"]
+    text = letter.get_body(preferencelist=("plain",)).get_content()
+    link = re.search(rf"{re.escape(live_server.url)}/events/{WORKSHOP_SLUG}/register\?invite=[A-Za-z0-9_-]{{43}}",
+                     text).group(0)
+
+    invitee_context = browser.new_context(base_url=live_server.url, locale="th-TH", timezone_id="Asia/Bangkok")
+    try:
+        invitee = invitee_context.new_page()
+        invitee.set_default_timeout(TIMEOUT_MS)
+        invitee.goto(link)
+        expect(invitee.locator("#invitation")).to_contain_text("นายสมศักดิ์ คงดี")
+        expect(invitee.locator("#email")).to_have_value("somsak.k@nan.go.th")
+        expect(invitee.locator("#email")).to_have_attribute("readonly", "")
+        expect(invitee.locator("#title_prefix")).to_have_value("นาย")
+        expect(invitee.locator("#first_name")).to_have_value("สมศักดิ์")
+        expect(invitee.locator("#last_name")).to_have_value("คงดี")
+        invitee.select_option("#sector", "government")
+        invitee.check("#consent_processing")
+        with invitee.expect_navigation():
+            invitee.locator("form.registration button").last.click()
+        expect(invitee.locator("#result")).to_have_attribute("data-status", "confirmed")
+    finally:
+        invitee_context.close()
+
+    page.goto(f"/organizer/events/{WORKSHOP_SLUG}/invitations")
+    expect(page.locator('tr[data-email="somsak.k@nan.go.th"]')).to_have_attribute("data-state", "registered")
+    expect(page.locator('tr[data-email="malee.b@phuket.go.th"]')).to_have_attribute("data-state", "sent")
+    expect(page.locator("#count-registered")).to_have_text("1")
+    registrations = registrations_where(live_server, event_slug=WORKSHOP_SLUG)
+    assert [r["email"] for r in registrations] == ["somsak.k@nan.go.th"]

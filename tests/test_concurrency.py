@@ -175,3 +175,23 @@ def test_the_same_person_twenty_times_at_once_gets_one_registration(server):
     assert emails == ["same.person@example.org"]
     assert statuses == {"confirmed": 1}
     assert seats == 1 and session_seats == [1, 1]
+
+
+def test_one_invitation_link_used_ten_times_at_once_registers_once(server):
+    base_url, token, database_url = server
+    event = create_event(base_url, token, registration_mode="invite_only")
+    slug = event["slug"]
+    invited = requests.post(f"{base_url}/api/v1/events/{slug}/invitations", headers=auth(token),
+                            json={"invitees": [{"email": "invited@example.org", "name": "นางสาวเชิญ มาแน่"}]},
+                            timeout=REQUEST_TIMEOUT)
+    assert invited.status_code == 201, invited.text
+    link = invited.json()["results"][0]["invite_url"].split("invite=", 1)[1]
+    body = {k: v for k, v in person(0).items() if k != "email"}
+
+    results = fire_together(f"{base_url}/api/v1/events/{slug}/registrations", [{**body, "invite": link}] * 10)
+
+    assert_no_server_errors(results)
+    assert Counter(status for status, _body in results) == {201: 1, 403: 9}, results
+    assert {body["error"]["code"] for status, body in results if status == 403} == {"invitation_invalid"}
+    seats, _session_seats, statuses, emails = database_counts(database_url, slug)
+    assert emails == ["invited@example.org"] and statuses == {"confirmed": 1} and seats == 1

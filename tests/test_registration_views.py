@@ -192,4 +192,6 @@ def test_organizer_list_is_paged(client, db, make_event, make_registration, logi
     first = client.get(f"/organizer/events/{event.slug}/registrations").get_data(as_text=True)
     second = client.get(f"/organizer/events/{event.slug}/registrations?page=2").get_data(as_text=True)
     assert first.count("@example.org</td>") == 100 and second.count("@example.org</td>") == 5
+    assert f'href="/organizer/events/{event.slug}/registrations?page=2"' in first  # the pager's "next"
+    assert f'href="/organizer/events/{event.slug}/registrations?page=1"' in second
     assert client.get(f"/organizer/events/{event.slug}/registrations?page=99").status_code == 404

@@ -1,5 +1,5 @@
 """Marshmallow schemas of API v1: they validate the input and generate /api/v1/openapi.json."""
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..events.models import EventFormat, EventKind, EventStatus, RegistrationMode, StreamVisibility
 from ..registration.models import Attendance, RegistrationStatus, Sector
@@ -146,7 +146,8 @@ class RegistrationIn(Schema):
     title_prefix = fields.String(validate=validate.Length(max=50))
     first_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     last_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    email = fields.String(required=True, validate=validate.Length(min=3, max=254))
+    email = fields.String(validate=validate.Length(min=3, max=254), metadata={
+        "description": "required, except with `invite`: then the invitation's e-mail applies"})
     phone = fields.String(validate=validate.Length(max=30))
     organization = fields.String(validate=validate.Length(max=300))
     position = fields.String(validate=validate.Length(max=200))
@@ -155,8 +156,14 @@ class RegistrationIn(Schema):
     sessions = fields.List(fields.Integer(strict=True), validate=validate.Length(max=100))
     consent_processing = fields.Boolean(required=True, truthy={True}, falsy={False})
     consent_listing = fields.Boolean(load_default=False, truthy={True}, falsy={False})
-    invite = fields.String(validate=validate.Length(max=200))
+    invite = fields.String(validate=validate.Length(max=200), metadata={
+        "description": "the token of the personal link /events/<slug>/register?invite=<token>"})
     locale = fields.String(validate=validate.OneOf(["th", "en"]))
+
+    @validates_schema(skip_on_field_errors=False)
+    def _email_or_invite(self, data, **kwargs):
+        if "email" not in data and "invite" not in data:
+            raise ValidationError("Missing data for required field.", field_name="email")
 
 
 class RegistrationOut(Schema):
@@ -196,6 +203,72 @@ class RegistrationCreated(Schema):
 
 class RegistrationQuery(Schema):
     status = fields.String(validate=_choice(RegistrationStatus))
+
+
+class InviteeIn(Schema):
+    """One invitee; each is checked on its own, and a bad one is reported in the answer, not refused with the call."""
+
+    email = fields.String(required=True, validate=validate.Length(max=1000))
+    name = fields.String(validate=validate.Length(max=1000))
+    organization = fields.String(validate=validate.Length(max=1000))
+    position = fields.String(validate=validate.Length(max=1000))
+    language = fields.String(validate=validate.Length(max=20), metadata={"description": "th (default) or en"})
+
+
+class InvitationsIn(Schema):
+    invitees = fields.List(fields.Nested(InviteeIn), required=True, validate=validate.Length(min=1, max=20000))
+    send = fields.Boolean(load_default=True, metadata={"description": "write the invitation e-mails (default true)"})
+    expires_at = AwareDateTime(allow_none=True, load_default=None, metadata={
+        "description": "when the links stop working; default: when registration closes"})
+
+
+class RowErrorOut(Schema):
+    code = fields.String(metadata={"enum": ["missing_email", "bad_email", "too_long", "invalid", "bad_language",
+                                            "duplicate", "already_invited"]})
+    message = fields.String()
+
+
+class InvitationResultOut(Schema):
+    """One invitee of the request, in the order given."""
+
+    index = fields.Integer()
+    email = fields.String()
+    status = fields.String(metadata={"enum": ["pending", "rejected"]})
+    id = fields.Integer(allow_none=True)
+    invite_url = fields.String(allow_none=True, metadata={"description": "the personal link, given only in this answer"})
+    error = fields.Nested(RowErrorOut, allow_none=True)
+
+
+class InvitationsCreatedOut(Schema):
+    invited = fields.Integer()
+    rejected = fields.Integer()
+    results = fields.List(fields.Nested(InvitationResultOut))
+
+
+class InvitationOut(Schema):
+    id = fields.Integer()
+    email = fields.String()
+    name = fields.String()
+    organization = fields.String()
+    position = fields.String()
+    language = fields.String(attribute="locale")
+    status = fields.Function(lambda inv: inv.state().value, metadata={"enum": ["pending", "sent", "registered",
+                                                                               "declined", "revoked", "expired"]})
+    status_at = fields.Function(lambda inv: _iso(inv.state_time()))
+    send_count = fields.Integer()
+    sent_at = fields.AwareDateTime(allow_none=True)
+    decline_reason = fields.String()
+    expires_at = fields.Function(lambda inv: _iso(inv.effective_expiry()))
+    created_at = fields.AwareDateTime()
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+class InvitationQuery(Schema):
+    status = fields.String(validate=validate.OneOf(["pending", "sent", "registered", "declined", "revoked", "expired"]))
+    q = fields.String(validate=validate.Length(max=100))
 
 
 class ErrorBody(Schema):

@@ -10,10 +10,12 @@ from sqlalchemy.orm import joinedload, selectinload
 from webargs.flaskparser import FlaskParser
 
 from ..accounts.services import can_manage, user_for_token
-from ..errors import DomainError, NotFound, PermissionDenied
+from ..errors import DomainError, InvitationInvalid, NotFound, PermissionDenied
 from ..events import services as event_services
 from ..events.models import EventStatus
 from ..extensions import db, limiter
+from ..invitations import services as invitation_services
+from ..invitations.views import forgive_wrong_invitation, limit_wrong_invitations, load_invitation
 from ..registration import services as registration_services
 from ..registration.models import Registration
 from . import schemas
@@ -173,20 +175,41 @@ def patch_session(data, slug, session_id):
 
 @blp.route("/events/<slug>/registrations", methods=["POST"])
 @limiter.limit(lambda: current_app.config["RATELIMIT_REGISTER"])
+@limit_wrong_invitations
 @blp.arguments(schemas.RegistrationIn)
 @blp.response(201, schemas.RegistrationCreated)
 @blp.alt_response(200, schema=schemas.RegistrationCreated, description="Already registered: the existing registration")
 @_documented(400, 403, 404, 409, 422, 429)
 def register(data, slug):
-    """Register a person. Send an `Idempotency-Key` header to get the personal link back on a retry."""
+    """Register a person; with `invite`, through their invitation (the only way into an invite-only event).
+
+    Send an `Idempotency-Key` header to get the personal link back on a
+    retry. A wrong `invite` (unknown, used, withdrawn or expired: one
+    answer for all) is 403, and counts against a per-address limit.
+    """
     event = _event_or_404(slug, with_sessions=True)
     if event.status == EventStatus.draft:
         raise NotFound(_("No such event."))
-    data.pop("invite", None)  # invitations: their own issue
+    token = data.pop("invite", None)
+    invitation = load_invitation(event, token)
     data.setdefault("locale", str(request.accept_languages.best_match(["th", "en"], default="th")))
     key = request.headers.get("Idempotency-Key", "")[:200] or None
-    result = registration_services.register(event, data, submission_key=key)
-    db.session.commit()
+    if token is not None and invitation is None:
+        result = registration_services.replayed_through_invitation(event, token, key)
+        if result is None:
+            raise InvitationInvalid()
+        forgive_wrong_invitation()
+    else:
+        try:
+            result = registration_services.register(event, data, invitation=invitation, submission_key=key)
+        except InvitationInvalid:
+            # Used up a moment ago by a concurrent request: a retry of this one, or a wrong link.
+            db.session.rollback()
+            result = registration_services.replayed_through_invitation(event, token, key)
+            if result is None:
+                g.wrong_invitation = True
+                raise
+        db.session.commit()
     registration = result.registration
     if not result.manage_token:
         # The e-mail is registered already, and nothing proves this caller is
@@ -241,3 +264,79 @@ def list_registrations(query, slug):
     return registration_services.registrations_for(event, query.get("status")).options(
         selectinload(Registration.sessions), joinedload(Registration.event),
     )
+
+
+# ---- invitations ---------------------------------------------------------------------
+
+@blp.route("/events/<slug>/invitations", methods=["POST"])
+@token_required  # first: no token, 401, before the body is even read
+@blp.doc(security=[{"bearer": []}])
+@blp.arguments(schemas.InvitationsIn)
+@blp.response(201, schemas.InvitationsCreatedOut)
+@blp.alt_response(200, schema=schemas.InvitationsCreatedOut, description="Nobody new was invited")
+@_documented(400, 401, 403, 404, 409, 422)
+def create_invitations(data, slug):
+    """Invite people. The answer lists every invitee in the order given, with their personal link: shown only here.
+
+    People invited already, duplicates and invalid rows are reported one by
+    one (`status` "rejected" and an `error`); the others are invited. With
+    `send` (the default) each gets the invitation by e-mail.
+    """
+    event = _managed_event(slug)
+    result = invitation_services.invite(event, data["invitees"], actor=g.api_user, send=data["send"],
+                                        expires_at=data["expires_at"])
+    db.session.commit()
+    results = [None] * len(data["invitees"])
+    for invited in result.invited:
+        results[invited.position] = {"index": invited.position, "email": invited.email, "status": "pending",
+                                     "id": invited.id, "invite_url": invitation_services.invite_url(invited.token, event),
+                                     "error": None}
+    for rejected in result.rejected:
+        results[rejected.position] = {"index": rejected.position, "email": rejected.email, "status": "rejected",
+                                      "id": None, "invite_url": None,
+                                      "error": {"code": rejected.code, "message": str(rejected.reason)}}
+    body = {"invited": len(result.invited), "rejected": len(result.rejected), "results": results}
+    return body, 201 if result.invited else 200
+
+
+@blp.route("/events/<slug>/invitations")
+@token_required
+@blp.doc(security=[{"bearer": []}])
+@blp.arguments(schemas.InvitationQuery, location="query")
+@blp.response(200, schemas.InvitationOut(many=True))
+@blp.paginate(SelectPage, page_size=100, max_page_size=1000)
+@_documented(401, 403, 404)
+def list_invitations(query, slug):
+    """The invitations of an event, newest first, with their state (no personal links); `status` and `q` filter."""
+    event = _managed_event(slug)
+    return invitation_services.invitations_for(event, query.get("status"), query.get("q"))
+
+
+def _invitation_action(slug, invitation_id, service):
+    event = _managed_event(slug)
+    invitation = invitation_services.find_for_event(event, invitation_id)
+    if invitation is None:
+        raise NotFound(_("No such invitation."))
+    service(invitation, actor=g.api_user)
+    db.session.commit()
+    return invitation
+
+
+@blp.route("/events/<slug>/invitations/<id:invitation_id>/revoke", methods=["POST"])
+@token_required
+@blp.doc(security=[{"bearer": []}])
+@blp.response(200, schemas.InvitationOut)
+@_documented(401, 403, 404, 409)
+def revoke_invitation(slug, invitation_id):
+    """Withdraw an invitation: its link stops working at once."""
+    return _invitation_action(slug, invitation_id, invitation_services.revoke)
+
+
+@blp.route("/events/<slug>/invitations/<id:invitation_id>/resend", methods=["POST"])
+@token_required
+@blp.doc(security=[{"bearer": []}])
+@blp.response(200, schemas.InvitationOut)
+@_documented(401, 403, 404, 409)
+def resend_invitation(slug, invitation_id):
+    """Send the invitation e-mail again, with the same link."""
+    return _invitation_action(slug, invitation_id, invitation_services.resend)

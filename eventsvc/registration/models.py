@@ -11,6 +11,9 @@ from ..extensions import db
 from ..models_base import StrEnum, UTCDateTime, enum_column, utcnow
 
 
+MANAGE_PURPOSE = "manage"
+
+
 class RegistrationStatus(StrEnum):
     confirmed = "confirmed"
     waitlisted = "waitlisted"
@@ -70,12 +73,19 @@ class Registration(db.Model):
     locale: Mapped[str] = mapped_column(sa.String(5), default="th")
     consent_processing_at: Mapped[datetime] = mapped_column(UTCDateTime)
     consent_listing: Mapped[bool] = mapped_column(default=False)
-    # /my/<token>: only the SHA-256 of the personal token is kept.
+    # /my/<token>: the token is made from this seed with the secret key
+    # (eventsvc.tokens); only its SHA-256 is kept. Rows written before
+    # seeds existed have none, and their link cannot be mailed again.
+    manage_seed: Mapped[Optional[str]] = mapped_column(sa.String(32))
     manage_token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     # The random key of the form (or the API's Idempotency-Key) that created
     # this registration, hashed; a repeat of the same submission proves it is
     # the same person and may be shown the personal link again.
     submission_key_hash: Mapped[Optional[str]] = mapped_column(sa.String(64))
+    # Registered through this invitation (on an open event too).
+    invitation_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("invitations.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     confirmed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
@@ -98,6 +108,13 @@ class Registration(db.Model):
         # Thai writes the title against the name (นางสาวสมหญิง); English prefixes take a space (Dr. John).
         joiner = " " if self.title_prefix.isascii() and self.title_prefix else ""
         return " ".join(p for p in (self.title_prefix + joiner + self.first_name, self.last_name) if p)
+
+    @property
+    def manage_token(self):
+        """The token of /my/<token>, or None for a row from before seeds."""
+        from ..tokens import token_for
+
+        return token_for(MANAGE_PURPOSE, self.manage_seed) if self.manage_seed else None
 
     @staticmethod
     def hash_key(value):

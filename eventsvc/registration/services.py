@@ -1,5 +1,4 @@
 """Registration: the window, seats that are never oversold, the waitlist, one registration per person."""
-import secrets
 import unicodedata
 from dataclasses import dataclass
 from typing import Optional
@@ -11,11 +10,15 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..emails import normalize_email
-from ..errors import CapacityReached, Conflict, InvitationRequired, RegistrationClosed, ValidationFailed
+from ..errors import (
+    CapacityReached, Conflict, InvitationInvalid, InvitationRequired, RegistrationClosed, ValidationFailed,
+)
 from ..events.models import Event, EventFormat, EventSession, EventStatus
 from ..extensions import db
+from ..mail.services import enqueue
 from ..models_base import utcnow
-from .models import Attendance, Registration, RegistrationStatus, Sector, registration_sessions
+from ..tokens import digest, new_seed, token_for
+from .models import MANAGE_PURPOSE, Attendance, Registration, RegistrationStatus, Sector, registration_sessions
 
 FIELD_LIMITS = {
     "title_prefix": 50, "first_name": 100, "last_name": 100, "organization": 300,
@@ -137,32 +140,43 @@ class RegistrationResult:
     manage_token: Optional[str] = None
 
 
-def register(event, data, *, submission_key=None, invited=False, actor=None, now=None):
-    """Register a person for `event`.
+def register(event, data, *, invitation=None, submission_key=None, actor=None, now=None):
+    """Register a person for `event`, through `invitation` when they came with one.
 
     Returns a RegistrationResult; the same person again (same normalised
     e-mail) gets their existing registration back with created=False.
-    Raises RegistrationClosed, InvitationRequired, CapacityReached or
-    ValidationFailed.
+    Raises RegistrationClosed, InvitationRequired, InvitationInvalid,
+    CapacityReached or ValidationFailed. An invitation fixes the e-mail and
+    is used up in this transaction (single use).
 
     This is the hot path of a busy hearing: a handful of statements, each
     built once (compiled once), and no savepoint. The seat UPDATE comes
     first and locks the event's row until the transaction ends, so the
     check for an existing registration that follows cannot race with a
     concurrent request for the same person (on SQLite the write lock of
-    BEGIN IMMEDIATE does the same).
+    BEGIN IMMEDIATE does the same). The confirmation is one more INSERT:
+    the mail worker renders it later.
     """
     state = window_state(event, now)
     if state != WindowState.open:
         raise RegistrationClosed(_window_message(state))
-    if event.is_invite_only and not invited:
+    if invitation is None and event.is_invite_only:
         raise InvitationRequired()
+    if invitation is not None:
+        if invitation.event_id != event.id:
+            raise InvitationInvalid()
+        data = _with_invited_email(data, invitation)
     clean = clean_registration_data(event, data)
     sessions = clean.pop("sessions")
     email_normalized = normalize_email(clean["email"])
     now = now or utcnow()
     connection = db.session.connection()
 
+    if invitation is not None:
+        from ..invitations.services import claim
+
+        if not claim(invitation, now):
+            raise InvitationInvalid()
     confirmed = _take_seats(event, sessions)
     if not confirmed:
         connection.execute(_LOCK_EVENT, {"target": event.id})
@@ -175,7 +189,8 @@ def register(event, data, *, submission_key=None, invited=False, actor=None, now
     if not confirmed and not event.waitlist:
         raise CapacityReached()
 
-    manage_token = secrets.token_urlsafe(24)
+    seed = new_seed()
+    manage_token = token_for(MANAGE_PURPOSE, seed)
     values = dict(
         clean,
         event_id=event.id,
@@ -183,8 +198,10 @@ def register(event, data, *, submission_key=None, invited=False, actor=None, now
         confirmed_at=now if confirmed else None,
         cancelled_at=None,
         email_normalized=email_normalized,
-        manage_token_hash=Registration.hash_key(manage_token),
+        manage_seed=seed,
+        manage_token_hash=digest(manage_token),
         submission_key_hash=Registration.hash_key(submission_key) if submission_key else None,
+        invitation_id=invitation.id if invitation is not None else None,
         consent_processing_at=now,
         created_at=now,
         updated_at=now,
@@ -194,7 +211,24 @@ def register(event, data, *, submission_key=None, invited=False, actor=None, now
         _INSERT_REGISTRATION_SESSIONS, [{"registration_id": new_id, "session_id": s.id} for s in sessions]
     )
     _expire_counters(event)
-    return RegistrationResult(_attach(Registration(id=new_id, **values), event, sessions), True, manage_token)
+    registration = _attach(Registration(id=new_id, **values), event, sessions)
+    notify(registration, "registration_confirmed" if confirmed else "registration_waitlisted")
+    return RegistrationResult(registration, True, manage_token)
+
+
+def _with_invited_email(data, invitation):
+    """The invitation's e-mail, whatever else was sent: a different one is a field error, none is filled in."""
+    given = data.get("email")
+    if given and isinstance(given, str) and normalize_email(given) != invitation.email_normalized:
+        raise ValidationFailed(fields={"email": [_l("The e-mail is fixed by your invitation: %(email)s.",
+                                                    email=invitation.email)]})
+    return dict(data, email=invitation.email)
+
+
+def notify(registration, kind):
+    """Write the message about what just happened to `registration` to the outbox, in this transaction."""
+    return enqueue(kind, to=registration.email, locale=registration.locale, event_id=registration.event_id,
+                   registration_id=registration.id)
 
 
 _registrations = Registration.__table__
@@ -226,14 +260,17 @@ def _window_message(state):
 
 
 def _existing_result(registration, submission_key):
-    """The existing registration; its personal link only to the submission that created it."""
+    """The existing registration; its personal link only to the submission that created it.
+
+    The link is the one already mailed (the token is made again from its
+    seed), so a double click never invalidates the confirmation message.
+    """
     if submission_key and registration.submission_key_hash == Registration.hash_key(submission_key):
-        # The page with the first link was lost (a double click); issue a new
-        # link, which replaces the old one.
-        token = secrets.token_urlsafe(24)
-        registration.manage_token_hash = Registration.hash_key(token)
-        db.session.flush()
-        return RegistrationResult(registration, created=False, manage_token=token)
+        if registration.manage_seed is None:  # a row from before seeds: its old link cannot be made again
+            registration.manage_seed = new_seed()
+            registration.manage_token_hash = digest(registration.manage_token)
+            db.session.flush()
+        return RegistrationResult(registration, created=False, manage_token=registration.manage_token)
     return RegistrationResult(registration, created=False)
 
 
@@ -319,6 +356,7 @@ def promote_waitlist(event, now=None):
         ).rowcount
         if changed == 1:
             promoted.append(registration)
+            notify(registration, "registration_promoted")
         else:  # promoted or cancelled meanwhile by a concurrent request
             _release_seats(event, registration.sessions)
     _expire_counters(event, promoted)
@@ -359,6 +397,7 @@ def cancel_registration(registration, actor=None, now=None):
     db.session.expire(registration, ["status", "cancelled_at"])
     if changed != 1:
         return []
+    notify(registration, "registration_cancelled")
     promoted = []
     if previous == RegistrationStatus.confirmed:
         _release_seats(event, registration.sessions)
@@ -385,7 +424,30 @@ def counts_by_status(event):
     return counts
 
 
+def replayed_through_invitation(event, invitation_token, submission_key):
+    """What this very submission made through this invitation a moment ago (a double click, a retried request).
+
+    The link is used up by then, so the repeat would otherwise be refused
+    as a wrong link; the submission's own random key proves it is the same
+    person, as for any repeated registration. Returns a RegistrationResult
+    or None.
+    """
+    from ..invitations.models import Invitation
+    from ..tokens import well_formed
+
+    if not submission_key or not well_formed(invitation_token):
+        return None
+    registration = db.session.scalar(
+        sa.select(Registration).join(Invitation, Registration.invitation_id == Invitation.id).where(
+            Invitation.token_hash == digest(invitation_token), Invitation.event_id == event.id,
+            Registration.submission_key_hash == Registration.hash_key(submission_key), Registration.is_active,
+        )
+    )
+    return _existing_result(registration, submission_key) if registration is not None else None
+
+
 def find_registration_by_token(token):
+    # Links from before seeds were 32 characters; today's are 43 (eventsvc.tokens).
     if not token or len(token) > 100:
         return None
     return db.session.scalar(

@@ -1,15 +1,19 @@
 """The registration form, the registrant's own page, and the organizer's list of registrations."""
 import secrets
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields import SelectChoice
 
-from ..errors import CapacityReached, InvitationRequired, RegistrationClosed, ValidationFailed
+from ..errors import CapacityReached, InvitationInvalid, InvitationRequired, RegistrationClosed, ValidationFailed
 from ..events.views import _public_event_or_404, managed_event_or_404, organizer_required
 from ..extensions import db, limiter
 from ..forms_common import apply_field_errors, button_action
+from ..invitations import services as invitation_services
+from ..invitations.forms import DeclineForm
+from ..invitations.services import registration_defaults
+from ..invitations.views import forgive_wrong_invitation, limit_wrong_invitations, load_invitation
 from ..templating import current_locale
 from . import services
 from .forms import RegistrationForm
@@ -28,7 +32,7 @@ def _session_choices(event):
     ]
 
 
-def _registration_form(event):
+def _registration_form(event, invitation=None):
     form = RegistrationForm()
     form.sessions.choices = _session_choices(event)
     if request.method == "GET":
@@ -37,24 +41,44 @@ def _registration_form(event):
         form.sessions.data = [] if services.sessions_overlap(event.sessions) else [s.id for s in event.sessions]
         if event.format.value != "hybrid":
             form.attendance.data = "online" if event.format.value == "online" else "onsite"
+        if invitation is not None:
+            for name, value in registration_defaults(invitation).items():
+                getattr(form, name).data = value
+    if invitation is not None:
+        # Fixed by the invitation (the service refuses another one anyway).
+        form.email.render_kw = {"readonly": True}
     return form
 
 
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RATELIMIT_REGISTER"], methods=["POST"])
+@limit_wrong_invitations
 def register(slug):
     event = _public_event_or_404(slug, with_sessions=True)
+    token = request.args.get("invite")
+    invitation = load_invitation(event, token)
     state = services.window_state(event)
-    form = _registration_form(event)
+    form = _registration_form(event, invitation)
 
     def page(status, **extra):
-        return render_template("registration/form.html", event=event, form=form, state=state, **extra), status
+        return render_template("registration/form.html", event=event, form=form, state=state,
+                               invitation=invitation, invite_token=token if invitation else None,
+                               decline_form=DeclineForm(formdata=None), **extra), status
 
-    if event.is_invite_only:
-        # Invitations come with their own issue; until then nobody may register here.
+    if token is not None and invitation is None and request.method == "POST":
+        replay = services.replayed_through_invitation(event, token, request.form.get("submission_key"))
+        if replay is not None:
+            forgive_wrong_invitation()
+            return _result_page(event, replay)
+    if token is not None and invitation is None and event.is_invite_only:
+        # The same answer for an unknown, used, withdrawn or expired link.
+        return page(403, invitation_invalid=True, invitation_required=True)
+    if event.is_invite_only and invitation is None:
         return page(403 if request.method == "POST" else 200, invitation_required=True)
+    # On an open event a link that does not work is said so, and the open form follows.
+    notice = {"invitation_invalid": True} if token is not None and invitation is None else {}
     if state != services.WindowState.open:
-        return page(409 if request.method == "POST" else 200)
+        return page(409 if request.method == "POST" else 200, **notice)
     if not form.validate_on_submit():
         if request.method == "POST":
             # Check the service's rules too, so that one round shows every error.
@@ -64,29 +88,62 @@ def register(slug):
                 fresh = {name: messages for name, messages in error.fields.items()
                          if not getattr(getattr(form, name, None), "errors", None)}
                 apply_field_errors(form, fresh, default_field=form.email)
-        return page(422 if request.method == "POST" else 200)
+        return page(422 if request.method == "POST" else 200, **notice)
     try:
         result = services.register(
-            event, form.service_data(current_locale()), submission_key=form.submission_key.data or None,
+            event, form.service_data(current_locale()), invitation=invitation,
+            submission_key=form.submission_key.data or None,
             actor=current_user if current_user.is_authenticated else None,
         )
     except ValidationFailed as error:
         db.session.rollback()
         apply_field_errors(form, error.fields, default_field=form.email)
-        return page(422)
+        return page(422, **notice)
     except CapacityReached:
         db.session.rollback()
         return page(409, full=True)
+    except InvitationInvalid:
+        # Used up a moment ago by a concurrent request: this person's own double click, or the
+        # same answer as any other link that cannot be used.
+        db.session.rollback()
+        replay = services.replayed_through_invitation(event, token, form.submission_key.data)
+        if replay is not None:
+            return _result_page(event, replay)
+        g.wrong_invitation = True
+        return page(403, invitation_invalid=True, invitation_required=event.is_invite_only)
     except (RegistrationClosed, InvitationRequired) as error:
         db.session.rollback()
         return page(error.status, refusal=error.message)
     db.session.commit()
-    registration = result.registration
+    return _result_page(event, result)
+
+
+def _result_page(event, result):
     manage_url = url_for("registration.my_registration", token=result.manage_token) if result.manage_token else None
     return render_template(
-        "registration/result.html", event=event, registration=registration,
+        "registration/result.html", event=event, registration=result.registration,
         created=result.created, manage_url=manage_url,
     ), 201 if result.created else 200
+
+
+@bp.route("/events/<slug>/register/decline", methods=["POST"])
+@limit_wrong_invitations
+def decline(slug):
+    """The invitee cannot come (the button on their invitation's form)."""
+    event = _public_event_or_404(slug, with_sessions=True)
+    token = request.args.get("invite")
+    invitation = load_invitation(event, token)
+    if invitation is None:
+        return render_template("registration/form.html", event=event, form=_registration_form(event),
+                               state=services.window_state(event), invitation=None, invitation_invalid=True,
+                               invitation_required=event.is_invite_only), 403
+    form = DeclineForm()
+    if not form.validate_on_submit():
+        abort(400)
+    return button_action(lambda: invitation_services.decline(invitation, form.reason.data),
+                         message=_("Thank you for letting us know. If your plans change, you can still register "
+                                   "with the same link."),
+                         next_url=url_for("registration.register", slug=slug, invite=token))
 
 
 def _registration_by_token_or_404(token):

@@ -1,0 +1,425 @@
+"""Invitations: inviting people (one, a list, an import), their personal link, their answer, the organizer's view."""
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Optional
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from ..emails import normalize_email
+from ..errors import Conflict, InvitationInvalid, ValidationFailed
+from ..events.models import EventStatus
+from ..extensions import db
+from ..mail.models import MessageStatus, OutboxMessage
+from ..mail.services import enqueue, enqueue_many
+from ..models_base import utcnow
+from ..tokens import digest, new_seed, token_for, well_formed
+from . import importing
+from .models import TOKEN_PURPOSE, USABLE, Invitation, InvitationStatus
+
+LIMITS = {"email": 254, "name": 200, "organization": 300, "position": 200}
+LANGUAGES = {
+    "": "th", "th": "th", "tha": "th", "thai": "th", "ไทย": "th", "ภาษาไทย": "th",
+    "en": "en", "eng": "en", "english": "en", "อังกฤษ": "en", "ภาษาอังกฤษ": "en",
+}
+# Name prefixes, longest first, so that "นางสาว" is not read as "นาง" + "สาว...".
+TITLE_PREFIXES = sorted(
+    ["นาย", "นาง", "นางสาว", "น.ส.", "ดร.", "ผศ.", "รศ.", "ศ.", "ผศ.ดร.", "รศ.ดร.", "ศ.ดร.",
+     "Mr.", "Ms.", "Mrs.", "Dr.", "Prof.", "Mr", "Ms", "Mrs", "Dr"],
+    key=len, reverse=True,
+)
+
+
+@dataclass
+class Rejection:
+    """An invitee that was not invited: where (line of the file, or index in the API list), who, why."""
+
+    position: int
+    email: str
+    code: str
+    reason: str
+
+
+@dataclass
+class Invited:
+    """An invitee that was invited now; `token` is the personal link's, shown to the organizer once."""
+
+    position: int
+    id: int
+    email: str
+    name: str
+    token: str
+
+
+@dataclass
+class InviteResult:
+    invited: list = field(default_factory=list)
+    rejected: list = field(default_factory=list)
+
+
+# Unicode's "Cc" category: C0, DEL and C1 controls (a newline in a header, a bell...).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+class RowRejected(Exception):
+    def __init__(self, code, reason):
+        super().__init__(code)
+        self.code, self.reason = code, reason
+
+
+def _clean_text(value, limit):
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise RowRejected("invalid", _l("Not valid text."))
+    value = unicodedata.normalize("NFC", value)
+    if _CONTROL.search(value):
+        raise RowRejected("invalid", _l("Line breaks and control characters are not allowed."))
+    value = " ".join(value.split())
+    if len(value) > limit:
+        raise RowRejected("too_long", _l("At most %(n)d characters.", n=limit))
+    return value
+
+
+def clean_invitee(raw):
+    """The invitee's fields, checked; raises RowRejected with a reason."""
+    email = raw.get("email")
+    if isinstance(email, str) and any(ch in email for ch in "\r\n"):
+        raise RowRejected("bad_email", _l("Not a valid e-mail address."))
+    email = _clean_text(email, LIMITS["email"])
+    if not email:
+        raise RowRejected("missing_email", _l("The e-mail is missing."))
+    try:
+        email = validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise RowRejected("bad_email", _l("Not a valid e-mail address.")) from None
+    clean = {"email": email}
+    for name in ("name", "organization", "position"):
+        clean[name] = _clean_text(raw.get(name), LIMITS[name])
+    language = _clean_text(raw.get("language") or raw.get("locale"), 20).lower()
+    if language not in LANGUAGES:
+        raise RowRejected("bad_language", _l("Unknown language: use th or en."))
+    clean["locale"] = LANGUAGES[language]
+    return clean
+
+
+def _check_can_invite(event, send, expires_at, now):
+    if event.status == EventStatus.cancelled:
+        raise Conflict(_l("This event has been cancelled."))
+    if send and event.status != EventStatus.published:
+        raise Conflict(_l("Publish the event before sending invitations (the link leads to its page). "
+                          "You can add invitees now without sending."))
+    if expires_at is not None and expires_at <= now:
+        raise ValidationFailed(fields={"expires_at": [_l("The expiry must be in the future.")]})
+
+
+def invite(event, invitees, *, actor=None, send=True, expires_at=None, positions=None, now=None):
+    """Invite people to `event`: each valid invitee not invited before gets an invitation (and its message).
+
+    `invitees` are dicts (email, name, organization, position, language);
+    `positions` say where each came from (line numbers of a file; by default
+    0, 1, ... as in an API list). Returns an InviteResult in the order given:
+    the invitations made now, with their tokens, and the rejected rows with
+    a reason. Everything is written with one INSERT per table.
+    """
+    now = now or utcnow()
+    _check_can_invite(event, send, expires_at, now)
+    positions = list(positions) if positions is not None else list(range(len(invitees)))
+    result = InviteResult()
+    already = set(db.session.scalars(sa.select(Invitation.email_normalized).where(Invitation.event_id == event.id)))
+    seen = {}
+    accepted = []
+    for position, raw in zip(positions, invitees):
+        raw_email = str(raw.get("email") or "")[:254] if isinstance(raw, dict) else ""
+        try:
+            if not isinstance(raw, dict):
+                raise RowRejected("invalid", _l("Not valid text."))
+            clean = clean_invitee(raw)
+            key = normalize_email(clean["email"])
+            if key in already:
+                raise RowRejected("already_invited", _l("Already invited to this event."))
+            if key in seen:
+                raise RowRejected("duplicate", _l("Listed twice: also at %(position)d.", position=seen[key]))
+        except RowRejected as rejected:
+            result.rejected.append(Rejection(position, raw_email, rejected.code, rejected.reason))
+            continue
+        seen[key] = position
+        seed = new_seed()
+        token = token_for(TOKEN_PURPOSE, seed)
+        accepted.append((position, token, dict(
+            clean, event_id=event.id, email_normalized=key, token_seed=seed, token_hash=digest(token),
+            status=InvitationStatus.pending, expires_at=expires_at, created_at=now,
+            created_by_id=getattr(actor, "id", None), send_count=1 if send else 0, decline_reason="",
+        )))
+    if not accepted:
+        return result
+    table = Invitation.__table__
+    ids = db.session.execute(
+        sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), [values for _, _, values in accepted]
+    ).scalars().all()
+    for (position, token, values), new_id in zip(accepted, ids):
+        result.invited.append(Invited(position, new_id, values["email"], values["name"], token))
+    if send:
+        enqueue_many("invitation", [
+            {"to": values["email"], "locale": values["locale"], "event_id": event.id, "invitation_id": new_id}
+            for (_, _, values), new_id in zip(accepted, ids)
+        ])
+    return result
+
+
+def import_invitees(event, data, *, actor=None, send=True, expires_at=None, now=None):
+    """Invite everyone in an uploaded or pasted list (see importing.py); rows are reported by line number.
+
+    Raises ValidationFailed (field "file") when the whole list is refused:
+    then nothing is imported.
+    """
+    config = current_app.config
+    try:
+        rows = importing.read_rows(data, config["INVITATION_IMPORT_MAX_ROWS"],
+                                   config["INVITATION_IMPORT_MAX_MB"] * 1024 * 1024)
+    except importing.ImportRefused as refused:
+        raise ValidationFailed(fields={"file": [refused.message]}) from None
+    short = [Rejection(row.line, "", "missing_column", _l("The row has no e-mail column."))
+             for row in rows if row.short]
+    complete = [row for row in rows if not row.short]
+    result = invite(event, [row.values for row in complete], actor=actor, send=send, expires_at=expires_at,
+                    positions=[row.line for row in complete], now=now)
+    result.rejected = sorted(short + result.rejected, key=lambda r: r.position)
+    return result
+
+
+def invite_url(invitation_or_token, event=None):
+    from ..mail.render import external_url
+
+    if isinstance(invitation_or_token, Invitation):
+        event, token = invitation_or_token.event, invitation_or_token.token
+    else:
+        token = invitation_or_token
+    return external_url("registration.register", slug=event.slug, invite=token)
+
+
+# ---- the invitee -----------------------------------------------------------------
+
+def is_usable(invitation, now=None):
+    expiry = invitation.effective_expiry()
+    return invitation.status in USABLE and not (expiry and (now or utcnow()) >= expiry)
+
+
+def find_usable(event, token, now=None):
+    """The invitation to `event` whose link this is, if the link still works; else None.
+
+    Unknown, malformed, used, revoked, expired or another event's: all
+    None, so that a caller cannot tell them apart.
+    """
+    if not well_formed(token):
+        return None
+    invitation = db.session.scalar(sa.select(Invitation).where(Invitation.token_hash == digest(token)))
+    if invitation is None or invitation.event_id != event.id or not is_usable(invitation, now):
+        return None
+    return invitation
+
+
+_invitations = Invitation.__table__
+_CLAIM = (
+    sa.update(_invitations)
+    .where(_invitations.c.id == sa.bindparam("target"),
+           _invitations.c.status.in_([s.value for s in USABLE]),
+           sa.or_(_invitations.c.expires_at.is_(None), _invitations.c.expires_at > sa.bindparam("now")))
+    .values(status=InvitationStatus.registered.value, registered_at=sa.bindparam("now"))
+)
+
+
+def claim(invitation, now):
+    """Use the invitation up (single use), in the registration's transaction; False if it is no longer usable.
+
+    One conditional UPDATE: of two registrations through one link at the
+    same moment, one wins; the other's transaction is rolled back.
+    """
+    changed = db.session.execute(_CLAIM, {"target": invitation.id, "now": now}).rowcount
+    db.session.expire(invitation, ["status", "registered_at"])
+    return changed == 1
+
+
+def registration_defaults(invitation):
+    """The registration form's fields from the invitation: e-mail, name split into prefix, first and last."""
+    prefix, rest = "", invitation.name
+    for candidate in TITLE_PREFIXES:
+        if rest.startswith(candidate) and len(rest) > len(candidate):
+            prefix, rest = candidate, rest[len(candidate):].strip()
+            break
+    first, _, last = rest.partition(" ")
+    return {"email": invitation.email, "title_prefix": prefix, "first_name": first, "last_name": last.strip(),
+            "organization": invitation.organization, "position": invitation.position}
+
+
+def decline(invitation, reason="", now=None):
+    """The invitee cannot come. The link keeps working until it expires, in case they change their mind.
+
+    A receipt goes to the invitee the first time; a second decline (a
+    double click) only updates the reason.
+    """
+    now = now or utcnow()
+    if not is_usable(invitation, now):
+        raise InvitationInvalid()
+    try:
+        reason = _clean_text((reason or "").replace("\r", " ").replace("\n", " "), 1000)
+    except RowRejected as rejected:
+        raise ValidationFailed(fields={"reason": [rejected.reason]}) from None
+    first_time = invitation.status != InvitationStatus.declined
+    invitation.status = InvitationStatus.declined
+    invitation.declined_at = now
+    invitation.decline_reason = reason
+    db.session.flush()
+    if first_time:
+        enqueue("invitation_declined", to=invitation.email, locale=invitation.locale, event_id=invitation.event_id,
+                invitation_id=invitation.id)
+    return invitation
+
+
+# ---- the organizer ----------------------------------------------------------------
+
+def resend(invitation, actor=None, now=None):
+    """Send the invitation again, with the same link."""
+    now = now or utcnow()
+    if invitation.event.status != EventStatus.published:
+        raise Conflict(_l("Publish the event before sending invitations (the link leads to its page). "
+                          "You can add invitees now without sending."))
+    if not is_usable(invitation, now):
+        raise Conflict(_l("This invitation can no longer be used; give it a new link instead."))
+    invitation.send_count += 1
+    db.session.flush()
+    enqueue("invitation", to=invitation.email, locale=invitation.locale, event_id=invitation.event_id,
+            invitation_id=invitation.id)
+    return invitation
+
+
+def send_unsent(event, actor=None, now=None):
+    """Send every usable invitation that was never sent (added without sending, e.g. before publishing)."""
+    now = now or utcnow()
+    waiting = [inv for inv in db.session.scalars(
+        sa.select(Invitation).where(Invitation.event_id == event.id, Invitation.send_count == 0,
+                                    Invitation.status.in_(USABLE))
+    ) if is_usable(inv, now)]
+    if waiting and event.status != EventStatus.published:
+        raise Conflict(_l("Publish the event before sending invitations (the link leads to its page). "
+                          "You can add invitees now without sending."))
+    for invitation in waiting:
+        invitation.send_count = 1
+    db.session.flush()
+    return enqueue_many("invitation", [
+        {"to": inv.email, "locale": inv.locale, "event_id": event.id, "invitation_id": inv.id} for inv in waiting
+    ])
+
+
+def revoke(invitation, actor=None, now=None):
+    """Withdraw the invitation: the link stops working at once, and unsent messages with it are not sent."""
+    if invitation.status == InvitationStatus.registered:
+        raise Conflict(_l("This person has registered already; cancel the registration instead."))
+    if invitation.status == InvitationStatus.revoked:
+        return invitation
+    invitation.status = InvitationStatus.revoked
+    invitation.revoked_at = now or utcnow()
+    db.session.flush()
+    _cancel_pending_messages(invitation, _l("The invitation was withdrawn."))
+    return invitation
+
+
+def reissue(invitation, actor=None, expires_at=None, now=None):
+    """A new link for the invitation (the old one stops working), sent at once: after a revocation,
+    an expiry, or a link that went to the wrong person."""
+    now = now or utcnow()
+    if invitation.status == InvitationStatus.registered:
+        raise Conflict(_l("This person has registered already; cancel the registration instead."))
+    _check_can_invite(invitation.event, True, expires_at, now)
+    _cancel_pending_messages(invitation, _l("A new link replaced this one."))
+    seed = new_seed()
+    invitation.token_seed = seed
+    invitation.token_hash = digest(token_for(TOKEN_PURPOSE, seed))
+    invitation.status = InvitationStatus.pending
+    invitation.expires_at = expires_at
+    invitation.revoked_at = None
+    invitation.send_count += 1
+    db.session.flush()
+    enqueue("invitation", to=invitation.email, locale=invitation.locale, event_id=invitation.event_id,
+            invitation_id=invitation.id)
+    return invitation
+
+
+def _cancel_pending_messages(invitation, reason):
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.invitation_id == invitation.id, OutboxMessage.kind == "invitation",
+               OutboxMessage.status == MessageStatus.pending)
+        .values(status=MessageStatus.cancelled, last_error=str(reason), failed_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _default_expiry(event):
+    return event.registration_closes_at or event.ends_at
+
+
+def counts_by_state(event, now=None):
+    state = Invitation.state_expression(_default_expiry(event), now or utcnow())
+    rows = db.session.execute(
+        sa.select(state, sa.func.count()).where(Invitation.event_id == event.id).group_by(state)
+    ).all()
+    counts = {s.value: 0 for s in InvitationStatus}
+    counts.update({str(value): n for value, n in rows})
+    counts["total"] = sum(n for _, n in rows)
+    return counts
+
+
+def invitations_for(event, state=None, search=None, now=None):
+    """The event's invitations, newest first; `state` as the organizer sees it; `search` in e-mail, name, organization."""
+    query = sa.select(Invitation).where(Invitation.event_id == event.id)
+    if state is not None:
+        query = query.where(Invitation.state_expression(_default_expiry(event), now or utcnow()) == str(state))
+    search = " ".join((search or "").split())[:100]
+    if search:
+        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(sa.or_(*(column.ilike(pattern, escape="\\") for column in
+                                     (Invitation.email, Invitation.name, Invitation.organization))))
+    return query.order_by(Invitation.created_at.desc(), Invitation.id.desc())
+
+
+def undelivered_invitation_ids(event):
+    """Invitations whose latest invitation message failed: the organizer should check the address."""
+    latest = (
+        sa.select(OutboxMessage.invitation_id, sa.func.max(OutboxMessage.id).label("last"))
+        .where(OutboxMessage.event_id == event.id, OutboxMessage.kind == "invitation")
+        .group_by(OutboxMessage.invitation_id).subquery()
+    )
+    return set(db.session.scalars(
+        sa.select(OutboxMessage.invitation_id).join(latest, OutboxMessage.id == latest.c.last)
+        .where(OutboxMessage.status == MessageStatus.failed)
+    ))
+
+
+EXPORT_COLUMNS = ("email", "name", "organization", "position", "language", "status", "status_at",
+                  "times_sent", "decline_reason", "expires_at")
+
+
+def export_rows(event, now=None):
+    """The list for a spreadsheet: a header, then one row per invitation (no personal link: it is shown once)."""
+    from ..timefmt import to_local
+
+    now = now or utcnow()
+    yield EXPORT_COLUMNS
+
+    def local(value):
+        return to_local(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+    query = sa.select(Invitation).where(Invitation.event_id == event.id).order_by(Invitation.id)
+    for invitation in db.session.scalars(query.execution_options(yield_per=1000)):
+        yield (invitation.email, invitation.name, invitation.organization, invitation.position, invitation.locale,
+               invitation.state(now).value, local(invitation.state_time(now)), invitation.send_count,
+               invitation.decline_reason, local(invitation.effective_expiry()))
+
+
+def find_for_event(event, invitation_id) -> Optional[Invitation]:
+    invitation = db.session.get(Invitation, invitation_id)
+    return invitation if invitation is not None and invitation.event_id == event.id else None
