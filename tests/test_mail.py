@@ -291,6 +291,21 @@ def test_organizers_see_pending_and_failed_messages_and_can_retry(app, db, clien
     assert {m.to_address: m.status for m in outbox(db)}["somchai1@example.org"] == MessageStatus.pending
 
 
+def test_the_event_page_tells_the_organizer_about_failed_messages(app, db, client, login_as, organizer, make_event,
+                                                                  make_registration, smtp_server):
+    app.config["SMTP_URL"] = smtp_server.url
+    smtp_server.handler.refuse["somchai1@example.org"] = "550 5.1.1 No such user"
+    event = make_event()
+    make_registration(event, 1)
+    make_registration(event, 2)
+    deliver_due(app)
+    make_registration(event, 3)
+    login_as(user=organizer)
+    html = client.get(f"/organizer/events/{event.slug}").get_data(as_text=True)
+    counts = html.split('id="message-counts"', 1)[1].split("</dd>", 1)[0]
+    assert "ส่งแล้ว 1 รอส่ง 1" in counts and "ส่งไม่สำเร็จ 1" in counts and "status=failed" in counts
+
+
 def test_another_organizer_cannot_see_the_messages(app, client, login_as, make_event):
     event = make_event()
     login_as("organizer")

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from ..accounts.services import can_manage
 from ..extensions import db
 from ..forms_common import button_action, save_form
+from ..mail.services import counts_for_event as message_counts
 from ..registration.services import counts_by_status, window_state
 from . import services
 from .forms import AttachmentForm, EventForm, SessionForm
@@ -110,6 +111,7 @@ def _manage_page(event, session_form=None, attachment_form=None, status=200):
         session_form=session_form or SessionForm(formdata=None),
         attachment_form=attachment_form or AttachmentForm(formdata=None),
         counts=counts_by_status(event),
+        messages=message_counts(event),
         state=window_state(event),
     ), status
 
