@@ -42,6 +42,7 @@ def parse_args():
                         help="PostgreSQL server to measure too (default: EVENTSVC_TEST_DATABASE_URL); a scratch "
                              "database is created next to the one named and dropped afterwards")
     parser.add_argument("--no-form", action="store_true", help="skip the HTML form POST")
+    parser.add_argument("--no-door", action="store_true", help="skip the check-in, ticket, calendar and QR rows")
     parser.add_argument("--results", default=str(ROOT / "bench" / "results"),
                         help="folder for server logs and results-<time>.json (default bench/results, not in git)")
     return parser.parse_args()
@@ -69,10 +70,11 @@ class Bench:
         self.args, self.wrk, self.out_dir = args, wrk, out_dir
         self.rows = []
 
-    def wrk_run(self, name, url, mode_args, seconds):
+    def wrk_run(self, name, url, mode_args, seconds, connections=None):
         """One wrk run; returns its JSON summary (see bench/wrk.lua)."""
         command = [
-            self.wrk, f"-t{self.args.threads}", f"-c{self.args.connections}", f"-d{seconds}s", "--timeout", "10s",
+            self.wrk, f"-t{self.args.threads}", f"-c{connections or self.args.connections}", f"-d{seconds}s",
+            "--timeout", "10s",
             "-s", str(WRK_SCRIPT), url, "--", *mode_args,
         ]
         result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=seconds + 60)
@@ -82,14 +84,16 @@ class Bench:
             raise RuntimeError(f"wrk failed on {url}:\n{result.stdout}\n{result.stderr}")
         return json.loads(line[len("WRK_JSON "):])
 
-    def measure(self, label, url, mode, *extra, expect_status=200):
+    def measure(self, label, url, mode, *extra, expect_status=200, connections=None):
         """Warm up, then measure; adds a row to the table and returns the wrk summary."""
         name = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
         print(f"  {label}: {self.args.warmup} s warm-up, {self.args.duration} s measured ...", flush=True)
         warm = None
         if self.args.warmup:
-            warm = self.wrk_run(name + "-warmup", url, [mode, f"w{uuid.uuid4().hex[:8]}", *extra], self.args.warmup)
-        summary = self.wrk_run(name, url, [mode, f"m{uuid.uuid4().hex[:8]}", *extra], self.args.duration)
+            warm = self.wrk_run(name + "-warmup", url, [mode, f"w{uuid.uuid4().hex[:8]}", *extra], self.args.warmup,
+                                connections)
+        summary = self.wrk_run(name, url, [mode, f"m{uuid.uuid4().hex[:8]}", *extra], self.args.duration,
+                               connections)
         unexpected = {s: n for s, n in summary["statuses"].items() if int(s) != expect_status}
         socket_errors = sum(n for k, n in summary["errors"].items() if k != "status")
         summary.update(
@@ -132,6 +136,25 @@ class Bench:
                 print(f"  WARNING: {created} registrations answered 201 but the database holds {rows}", flush=True)
             for summary in posts:
                 summary["db_rows"], summary["db_rows_consistent"] = rows, consistent
+            if not self.args.no_door:
+                self.door(backend, base, token, database_url)
+
+    def door(self, backend, base, token, database_url):
+        """The door on the day: 20 scanners at once on real tickets, and what people download."""
+        slug, session_ids, tickets = make_tickets(base, token, database_url, self.out_dir / backend, TICKETS)
+        files = self.out_dir / backend
+        write_lines(files / "codes.txt", [code for code, _ in tickets])
+        write_lines(files / "tickets.txt", [f"/t/{code}" for code, _ in tickets])
+        write_lines(files / "my-ics.txt", [f"/my/{manage}/calendar.ics" for _, manage in tickets])
+        # 50 people fetching their QR again and again: drawn once (in the warm-up), then from the cache.
+        write_lines(files / "qr.txt", [f"/t/{code}/qr.png" for code, _ in tickets[:50]])
+        self.measure(f"{backend}: check-in API POST, 20 scanners", f"{base}/api/v1/checkins", "checkin",
+                     str(files / "codes.txt"), str(session_ids[0]), token, connections=SCANNERS)
+        self.measure(f"{backend}: ticket page GET /t/<code>, 20 scanners", base, "paths", str(files / "tickets.txt"),
+                     connections=SCANNERS)
+        self.measure(f"{backend}: event calendar GET .ics", f"{base}/events/{slug}/calendar.ics", "get")
+        self.measure(f"{backend}: personal calendar GET .ics", base, "paths", str(files / "my-ics.txt"))
+        self.measure(f"{backend}: ticket QR GET .png (cached)", base, "paths", str(files / "qr.txt"))
 
     def table(self):
         hello = next((r["rps"] for r in self.rows if r["label"].startswith("hello")), None)
@@ -151,6 +174,45 @@ class Bench:
                 f"{ratio:>8}  {'; '.join(problems) or '-'}"
             )
         return "\n".join(lines)
+
+
+TICKETS = 2000
+SCANNERS = 20
+
+
+def write_lines(path, lines):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")
+
+
+def make_tickets(base, token, database_url, instance, count):
+    """An event of `count` confirmed registrations made by the real service.
+
+    Returns (slug, session ids, [(ticket code, personal link token)]).
+    """
+    from eventsvc import create_app
+    from eventsvc.events.services import get_event
+    from eventsvc.extensions import db
+    from eventsvc.registration import services as registrations
+    from servers import SECRET_KEY
+
+    slug, session_ids = create_open_event(base, token)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": SECRET_KEY, "BASE_URL": base,
+                      "INSTANCE_PATH": str(instance)})
+    tickets = []
+    with app.app_context():
+        event = get_event(slug, with_sessions=True)
+        for n in range(count):
+            result = registrations.register(event, {
+                "first_name": f"ผู้เข้าร่วม{n}", "last_name": "ทดสอบประตู", "email": f"door{n}@bench.example.org",
+                "organization": "หน่วยงานทดสอบ", "sector": "public", "attendance": "onsite", "consent_processing": True})
+            tickets.append((result.registration.ticket_code, result.manage_token))
+            if n % 200 == 199:
+                db.session.commit()
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    return slug, session_ids, tickets
 
 
 def _count(summary, status):

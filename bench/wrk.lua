@@ -4,6 +4,8 @@
 --   wrk ... -s bench/wrk.lua URL -- get
 --   wrk ... -s bench/wrk.lua URL -- api  PREFIX
 --   wrk ... -s bench/wrk.lua URL -- form PREFIX CSRF_TOKEN COOKIE SESSION_IDS(comma-separated)
+--   wrk ... -s bench/wrk.lua BASE -- paths PREFIX FILE             (GET each path of FILE in turn)
+--   wrk ... -s bench/wrk.lua URL -- checkin PREFIX FILE SESSION_ID TOKEN   (POST /api/v1/checkins, one code of FILE each)
 --
 -- PREFIX makes the e-mails of one run unique; each wrk thread numbers its own
 -- requests and adds its thread number, so no two requests share an e-mail.
@@ -19,6 +21,7 @@ end
 
 local counter = 0
 local mode, prefix, csrf, cookie, session_fields
+local lines, session_id, bearer = {}, nil, nil
 
 local function email()
    counter = counter + 1
@@ -44,9 +47,35 @@ local function form_request()
    }, body)
 end
 
+-- The next line of the file, each thread starting at its own place.
+local function next_line()
+   counter = counter + 1
+   return lines[((counter + tid * 7919) % #lines) + 1]
+end
+
+local function path_request()
+   return wrk.format("GET", next_line())
+end
+
+local function checkin_request()
+   local body = string.format('{"code":"%s","session_id":%s,"nonce":"%s-t%d-%d"}',
+      next_line(), session_id, prefix, tid, counter)
+   return wrk.format("POST", nil, {["Content-Type"] = "application/json",
+                                   ["Authorization"] = "Bearer " .. bearer}, body)
+end
+
 function init(args)
    mode = args[1] or "get"
    prefix = args[2] or "bench"
+   if mode == "paths" or mode == "checkin" then
+      for line in io.lines(args[3]) do table.insert(lines, line) end
+   end
+   if mode == "paths" then
+      request = path_request
+   elseif mode == "checkin" then
+      session_id, bearer = args[4], args[5]
+      request = checkin_request
+   end
    if mode == "api" then
       request = api_request
    elseif mode == "form" then

@@ -78,6 +78,7 @@ def create_app(config=None):
     from .registration import models as _registration_models  # noqa: F401
     from .invitations import models as _invitation_models  # noqa: F401
     from .mail import models as _mail_models  # noqa: F401
+    from .checkin import models as _checkin_models  # noqa: F401
     # The kinds of message each capability sends (see mail/kinds.py).
     from .registration import messages as _registration_messages  # noqa: F401
     from .invitations import messages as _invitation_messages  # noqa: F401
@@ -97,12 +98,16 @@ def create_app(config=None):
     from .registration.views import bp as registration_bp
     from .mail.views import bp as mail_bp
     from .invitations.views import bp as invitations_bp
+    from .tickets.views import bp as tickets_bp
+    from .checkin.views import bp as checkin_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(events_bp)
     app.register_blueprint(registration_bp)
     app.register_blueprint(mail_bp)
     app.register_blueprint(invitations_bp)
+    app.register_blueprint(tickets_bp)
+    app.register_blueprint(checkin_bp)
 
     # After the API: flask-smorest registers its own HTTPException handler.
     from . import errors

@@ -80,6 +80,7 @@ def load(instance_path):
         "MAIL_BATCH_SIZE": int(_env("MAIL_BATCH_SIZE", "100")),
         "MAIL_LEASE_SECONDS": int(_env("MAIL_LEASE_SECONDS", "600")),
         "MAIL_SMTP_TIMEOUT": float(_env("MAIL_SMTP_TIMEOUT", "30")),
+        "MAIL_CHANGE_DELAY_SECONDS": float(_env("MAIL_CHANGE_DELAY_SECONDS", "120")),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "API_TITLE": "eventsvc",
         "API_VERSION": "v1",

@@ -71,6 +71,7 @@ MESSAGE_KIND = {
     "registration_promoted": _l("Seat from the waitlist"),
     "registration_cancelled": _l("Registration cancelled"),
     "calendar_update": _l("Updated calendar entry"),
+    "event_cancelled": _l("Event cancelled"),
     "reminder": _l("Reminder"),
 }
 

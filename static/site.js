@@ -10,3 +10,75 @@ document.addEventListener("submit", function (event) {
     form.querySelectorAll("button").forEach(function (b) { b.setAttribute("aria-busy", "true"); });
   }
 });
+
+// A select that changes the page (the door's session) submits its form.
+document.addEventListener("change", function (event) {
+  if (event.target.matches("select[data-autosubmit]")) { event.target.form.submit(); }
+});
+
+// The door page: a handheld scanner types a code and Enter. The answer comes
+// back without a page load, the field is emptied and keeps the focus, and the
+// answer panel flashes green or red (no sound: doors are noisy, and quiet).
+(function () {
+  var form = document.querySelector("form[data-scan]");
+  if (!form || !window.fetch) { return; }
+  var field = form.querySelector("input[name=code]");
+  var answer = document.getElementById("door-answer");
+  var counts = document.getElementById("door-counts");
+
+  function show(data) {
+    answer.className = "door-answer " + (data.ok ? "ok" : "bad");
+    answer.setAttribute("data-result", data.result || "");
+    answer.innerHTML = "";
+    var big = document.createElement("p");
+    big.className = "big-answer";
+    big.textContent = (data.ok ? "\u2713 " : "\u2717 ") + (data.message || "");
+    answer.appendChild(big);
+    if (data.name !== undefined) {
+      var who = document.createElement("p");
+      who.className = "who";
+      who.textContent = data.name + (data.organization ? " \u00b7 " + data.organization : "");
+      answer.appendChild(who);
+      var what = document.createElement("p");
+      what.className = "what";
+      what.textContent = data.event + " \u2014 " + (data.sessions || []).join(", ");
+      answer.appendChild(what);
+    }
+    void answer.offsetWidth;  // restart the flash even when two answers in a row are alike
+    answer.classList.add("flash-now");
+    if (data.counts) { setCounts(data.counts); }
+  }
+
+  function setCounts(numbers) {
+    document.getElementById("count-checked-in").textContent = numbers.checked_in;
+    document.getElementById("count-registered").textContent = numbers.registered;
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var body = new FormData(form);
+    field.value = "";
+    field.focus();
+    fetch(form.action, {method: "POST", body: body, headers: {"Accept": "application/json"}, credentials: "same-origin"})
+      .then(function (response) { return response.json(); })
+      .then(show)
+      .catch(function () { show({ok: false, message: answer.getAttribute("data-offline") || "\u2014"}); });
+  });
+
+  // Keep the field ready for the next scan, unless the person is typing elsewhere.
+  document.addEventListener("focusout", function () {
+    setTimeout(function () {
+      var active = document.activeElement;
+      if (!active || active === document.body) { field.focus(); }
+    }, 50);
+  });
+
+  if (counts) {
+    setInterval(function () {
+      fetch(counts.getAttribute("data-url"), {headers: {"Accept": "application/json"}, credentials: "same-origin"})
+        .then(function (response) { return response.json(); })
+        .then(function (all) { var mine = all[counts.getAttribute("data-session")]; if (mine) { setCounts(mine); } })
+        .catch(function () {});
+    }, 5000);
+  }
+})();

@@ -229,6 +229,32 @@ def api_token(db, organizer):
 
 
 @pytest.fixture
+def queries(db):
+    """with queries() as statements: ... -> the SQL statements the app's engine ran meanwhile (requests included)."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def record():
+        statements = []
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            statements.append(statement)
+
+        sa.event.listen(db.engine, "before_cursor_execute", before)
+        try:
+            yield statements
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", before)
+
+    return record
+
+
+@pytest.fixture
+def staff(make_user):
+    return make_user(Role.checkin, "door-staff@example.org")
+
+
+@pytest.fixture
 def smtp_server():
     """A real SMTP server on loopback (aiosmtpd): `.url` for SMTP_URL, `.messages` as received, `.stop()`/`.start()`."""
     from mailserver import SMTPServer

@@ -75,7 +75,8 @@ def test_register_then_the_same_person_again_gets_200_and_the_existing_registrat
     assert again.status_code == 200
     # Nothing proves the caller is that person: nothing about the registration is told (PDPA).
     assert again.get_json() == {"status": None, "created": False, "event": "api-hearing", "sessions": [],
-                                "attendance": None, "manage_url": None, "message": again.get_json()["message"]}
+                                "attendance": None, "manage_url": None, "ticket_url": None, "qr_url": None,
+                                "calendar_url": None, "message": again.get_json()["message"]}
     assert registration_count(db) == 1
 
 

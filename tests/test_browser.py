@@ -407,3 +407,100 @@ def test_an_invitee_registers_from_the_link_in_the_delivered_invitation(page, br
     expect(page.locator("#count-registered")).to_have_text("1")
     registrations = registrations_where(live_server, event_slug=WORKSHOP_SLUG)
     assert [r["email"] for r in registrations] == ["somsak.k@nan.go.th"]
+
+
+FOCUS_SLUG = "digital-government-plan-focus-groups"
+
+
+def test_a_registrant_keeps_their_ticket_and_calendar_and_is_checked_in_at_the_door(page, browser, live_server):
+    from icalendar import Calendar
+
+    # Register for one topic group of the focus groups (parallel sessions).
+    page.goto(f"/events/{FOCUS_SLUG}/register")
+    page.fill("#first_name", "วิภา")
+    page.fill("#last_name", "ศรีสุข")
+    page.select_option("#sector", "academic")
+    page.fill("#email", "wipa.browser@example.ac.th")
+    page.locator("input[name=attendance][value=onsite]").check()
+    page.locator("input[name=sessions]").nth(2).check()
+    page.check("#consent_processing")
+    with page.expect_navigation():
+        page.locator("form.registration button").last.click()
+    expect(page.locator("#result")).to_have_attribute("data-status", "confirmed")
+    page.locator("#personal-link").click()
+
+    # Their page: the QR is drawn and shown, the calendar file downloads and holds their one session.
+    qr = page.locator("#ticket-qr")
+    expect(qr).to_be_visible()
+    page.wait_for_function("() => { const i = document.querySelector('#ticket-qr'); return i.complete && i.naturalWidth > 0; }")
+    with page.expect_download() as download_info:
+        page.locator("#calendar-download").click()
+    download = download_info.value
+    assert download.suggested_filename == f"{FOCUS_SLUG}.ics"
+    entries = Calendar.from_ical(open(download.path(), "rb").read()).walk("VEVENT")
+    assert len(entries) == 1 and "กลุ่มที่ 3" in str(entries[0]["summary"])
+    ticket_href = page.locator("#ticket a").first.get_attribute("href")
+    assert re.fullmatch(r"/t/[A-Za-z0-9_-]{44}", ticket_href), ticket_href
+
+    # At the door: check-in staff open the ticket URL (what the QR holds) and check her in with one tap.
+    staff_context = browser.new_context(base_url=live_server.url, locale="th-TH", timezone_id="Asia/Bangkok")
+    try:
+        door = staff_context.new_page()
+        door.set_default_timeout(TIMEOUT_MS)
+        door.goto("/organizer/login")
+        door.fill("#email", "checkin@example.org")
+        door.fill("#password", DEMO_PASSWORD)
+        submit(door, "main form")
+        door.goto(ticket_href)
+        expect(door.locator("#ticket")).to_have_attribute("data-valid", "yes")
+        expect(door.locator("#ticket .holder")).to_contain_text("วิภา ศรีสุข")
+        with door.expect_navigation():
+            door.locator("#checkin-submit").click()
+        expect(door.locator("#checkin-result")).to_have_attribute("data-result", "checked_in")
+        with door.expect_navigation():
+            door.locator("#checkin-submit").click()
+        expect(door.locator("#checkin-result")).to_have_attribute("data-result", "already_checked_in")
+    finally:
+        staff_context.close()
+
+    page.reload()
+    expect(page.locator(".session .badge.open")).to_have_count(1)  # "checked in at HH:MM" on her own page
+
+
+def test_the_door_page_answers_a_scanner_without_reloading(page, live_server):
+    """A handheld scanner types the code and Enter: the answer turns green or red, the field stays ready."""
+    from eventsvc.registration import services as registration_services
+
+    with live_server.app.app_context():
+        from eventsvc.events.services import get_event
+
+        event = get_event(FOCUS_SLUG, with_sessions=True)
+        session_id = event.sessions[0].id
+        registration = registration_services.register(event, {
+            "first_name": "ผู้ทดสอบ", "last_name": "สแกน", "email": "scanner.test@example.org", "sector": "public",
+            "attendance": "onsite", "sessions": [session_id], "consent_processing": True}).registration
+        db.session.commit()
+        code = registration.ticket_code
+    page.goto("/organizer/login")
+    page.fill("#email", "checkin@example.org")
+    page.fill("#password", DEMO_PASSWORD)
+    submit(page, "main form")
+    page.goto(f"/organizer/events/{FOCUS_SLUG}/checkin?session={session_id}")
+    field = page.locator("#code")
+    expect(field).to_be_focused()
+    before = page.evaluate("() => performance.getEntriesByType('navigation').length")
+    field.type(f"{live_server.url}/t/{code}")
+    field.press("Enter")
+    expect(page.locator("#door-answer")).to_have_attribute("data-result", "checked_in")
+    expect(page.locator("#door-answer")).to_have_class(re.compile(r"\bok\b"))
+    expect(field).to_have_value("")
+    expect(field).to_be_focused()
+    expect(page.locator("#count-checked-in")).to_have_text("1")
+    field.type(code)
+    field.press("Enter")
+    expect(page.locator("#door-answer")).to_have_attribute("data-result", "already_checked_in")
+    expect(page.locator("#door-answer")).to_have_class(re.compile(r"\bbad\b"))
+    field.type("A" * 44)
+    field.press("Enter")
+    expect(page.locator("#door-answer")).to_have_attribute("data-result", "invalid")
+    assert page.evaluate("() => performance.getEntriesByType('navigation').length") == before  # no page load

@@ -72,7 +72,7 @@ def person(n, **overrides):
     }
 
 
-def fire_together(url, bodies):
+def fire_together(url, bodies, headers=None):
     """POST every body at once (one thread each, released by a barrier); returns [(status, json or text)] in order."""
     barrier = threading.Barrier(len(bodies))
     results = [None] * len(bodies)
@@ -80,7 +80,7 @@ def fire_together(url, bodies):
     def post(index, body):
         barrier.wait(timeout=30)
         try:
-            response = requests.post(url, json=body, timeout=REQUEST_TIMEOUT)
+            response = requests.post(url, json=body, headers=headers, timeout=REQUEST_TIMEOUT)
         except requests.RequestException as error:
             results[index] = (None, repr(error))
             return
@@ -195,3 +195,49 @@ def test_one_invitation_link_used_ten_times_at_once_registers_once(server):
     assert {body["error"]["code"] for status, body in results if status == 403} == {"invitation_invalid"}
     seats, _session_seats, statuses, emails = database_counts(database_url, slug)
     assert emails == ["invited@example.org"] and statuses == {"confirmed": 1} and seats == 1
+
+
+
+def checkin_rows(url, ticket_session):
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(sa.text("SELECT count(*) FROM checkins WHERE session_id = :s"),
+                                      {"s": ticket_session}).scalar()
+    finally:
+        engine.dispose()
+
+
+def test_twenty_simultaneous_scans_of_one_ticket_make_one_check_in(server):
+    base_url, token, database_url = server
+    event = create_event(base_url, token)
+    registered = requests.post(f"{base_url}/api/v1/events/{event['slug']}/registrations", json=person(1),
+                               timeout=REQUEST_TIMEOUT).json()
+    code = registered["ticket_url"].rsplit("/", 1)[1]
+    session_id = event["sessions"][0]["id"]
+
+    results = fire_together(f"{base_url}/api/v1/checkins",
+                            [{"code": code, "session_id": session_id, "nonce": f"scanner-{n}"} for n in range(20)],
+                            headers=auth(token))
+
+    assert_no_server_errors(results)
+    assert Counter(body["result"] for _status, body in results) == {"checked_in": 1, "already_checked_in": 19}, results
+    assert len({body["checked_in_at"] for _status, body in results}) == 1  # all name the one check-in
+    assert checkin_rows(database_url, session_id) == 1
+
+
+def test_one_nonce_sent_ten_times_at_once_is_one_check_in(server):
+    base_url, token, database_url = server
+    event = create_event(base_url, token)
+    registered = requests.post(f"{base_url}/api/v1/events/{event['slug']}/registrations", json=person(2),
+                               timeout=REQUEST_TIMEOUT).json()
+    code = registered["ticket_url"].rsplit("/", 1)[1]
+    session_id = event["sessions"][1]["id"]
+
+    results = fire_together(f"{base_url}/api/v1/checkins",
+                            [{"code": code, "session_id": session_id, "nonce": "one-scan"}] * 10, headers=auth(token))
+
+    assert_no_server_errors(results)
+    # A retried request is the same check-in: every answer says "checked_in", one row.
+    assert Counter(body["result"] for _status, body in results) == {"checked_in": 10}, results
+    assert checkin_rows(database_url, session_id) == 1

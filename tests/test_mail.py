@@ -3,6 +3,7 @@ import subprocess
 from collections import Counter
 from datetime import timedelta
 
+import icalendar
 import pytest
 import sqlalchemy as sa
 
@@ -15,6 +16,13 @@ from eventsvc.models_base import utcnow
 from eventsvc.registration import services as registration_services
 from eventsvc.registration.models import Registration
 from servers import PYTHON, ROOT, service_env
+
+
+def decode_qr(png_bytes):
+    """What a real QR decoder (zbar) reads in the image."""
+    from qr_decode import decode
+
+    return decode(png_bytes)
 
 
 def outbox(db, **where):
@@ -50,10 +58,18 @@ def test_a_confirmation_is_delivered_with_its_headers_and_both_parts(app, db, ma
     assert received["Message-ID"] == stored.message_id
     assert received["From"].addresses[0].addr_spec == "no-reply@testserver"
     assert received["Date"] and received["Content-Language"] == "th"
-    assert received.get_content_type() == "multipart/alternative"
+    assert received.get_content_type() == "multipart/mixed"
     text, html = parts(received)
     assert "เรียน นายสมชาย1 ใจดี" in text and "http://testserver/my/" in text
     assert "<html" in html and "นายธรรณพ ศิริธรรมวิไล" in html and 'href="http://testserver/my/' in html
+    # The ticket's QR and the calendar entry travel with it.
+    files = {part.get_filename(): part for part in received.iter_attachments()}
+    assert set(files) == {"ticket-qr.png", f"{event.slug}.ics"}
+    ticket_url = f"http://testserver/t/{db.session.scalars(sa.select(Registration)).one().ticket_code}"
+    assert decode_qr(files["ticket-qr.png"].get_content()) == ticket_url and ticket_url in text
+    calendar = icalendar.Calendar.from_ical(files[f"{event.slug}.ics"].get_content())
+    assert [str(e["summary"]) for e in calendar.walk("VEVENT")] == [f"{event.title_th} (ช่วงเช้า)",
+                                                                    f"{event.title_th} (ช่วงบ่าย)"]
     assert outbox(db)[0].status == MessageStatus.sent
 
 

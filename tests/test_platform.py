@@ -64,6 +64,9 @@ def test_upgrading_a_database_with_registrations_keeps_them_all(backend, tmp_pat
         with db.engine.begin() as c:
             assert c.exec_driver_sql("SELECT count(*) FROM registration_sessions").scalar() == 2
             assert c.exec_driver_sql("SELECT count(*) FROM registrations").scalar() == 2
+            # 0003 gave every registration made before tickets its own ticket.
+            tickets = c.exec_driver_sql("SELECT ticket_id FROM registrations").scalars().all()
+            assert len(set(tickets)) == 2 and all(t and len(t) == 22 for t in tickets)
             # Still partial: a second active row for the same person is refused, a cancelled one was allowed.
             with pytest.raises(sa.exc.IntegrityError):
                 c.exec_driver_sql("UPDATE registrations SET status = 'waitlisted' WHERE id = 1")

@@ -236,3 +236,12 @@ def test_cancel_after_the_event_is_refused(db, make_event):
 
     with pytest.raises(Conflict):
         services.cancel_registration(registration, now=event.ends_at + timedelta(minutes=1))
+
+
+def test_a_new_event_holds_its_enumerated_values_as_enums(db, make_event):
+    """Regression: the enum was converted, then strip()ped back to a plain str."""
+    from eventsvc.events.models import EventFormat, EventKind, RegistrationMode
+
+    event = make_event(format=" hybrid ", kind="workshop", registration_mode="invite_only")
+    assert event.format is EventFormat.hybrid and event.kind is EventKind.workshop
+    assert event.registration_mode is RegistrationMode.invite_only

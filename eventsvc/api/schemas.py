@@ -198,7 +198,33 @@ class RegistrationCreated(Schema):
     attendance = fields.String(allow_none=True)
     manage_url = fields.String(allow_none=True, metadata={
         "description": "the personal page; only on creation, or to a repeat carrying the same Idempotency-Key"})
+    ticket_url = fields.String(allow_none=True, metadata={"description": "what the QR opens: /t/<code>"})
+    qr_url = fields.String(allow_none=True, metadata={"description": "the ticket's QR code, PNG"})
+    calendar_url = fields.String(allow_none=True, metadata={"description": "this person's sessions, .ics"})
     message = fields.String()
+
+
+class CheckinIn(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=500), metadata={
+        "description": "the ticket code, or the whole ticket URL the QR holds"})
+    session_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**31 - 1))
+    nonce = fields.String(validate=validate.Length(min=1, max=64), metadata={
+        "description": "the scanner's key for this scan: a retry with the same nonce records nothing more"})
+
+
+class CheckinHolder(Schema):
+    name = fields.String()
+    organization = fields.String()
+    status = fields.String()
+
+
+class CheckinOut(Schema):
+    result = fields.String(metadata={"enum": ["checked_in", "already_checked_in"]})
+    session_id = fields.Integer()
+    checked_in_at = fields.AwareDateTime()
+    checked_in_by = fields.String(allow_none=True)
+    method = fields.String()
+    registration = fields.Nested(CheckinHolder)
 
 
 class RegistrationQuery(Schema):

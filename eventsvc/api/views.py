@@ -9,7 +9,10 @@ from flask_smorest import Blueprint, Page
 from sqlalchemy.orm import joinedload, selectinload
 from webargs.flaskparser import FlaskParser
 
-from ..accounts.services import can_manage, user_for_token
+from ..accounts.services import can_check_in, can_manage, user_for_token
+from ..checkin import services as checkin_services
+from ..checkin.models import CheckinMethod
+from ..events.models import EventSession
 from ..errors import DomainError, InvitationInvalid, NotFound, PermissionDenied
 from ..events import services as event_services
 from ..events.models import EventStatus
@@ -55,20 +58,23 @@ def _bearer_user():
     return user_for_token(token.strip())
 
 
-def token_required(view):
-    """An organizer (or admin) identified by `Authorization: Bearer <token>`."""
+def token_required(view=None, *, staff=False):
+    """An organizer (or admin) identified by `Authorization: Bearer <token>`; with staff=True, check-in staff too."""
 
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        user = _bearer_user()
-        if user is None:
-            raise Unauthorized(_("Send a valid token: Authorization: Bearer <token>."))
-        if not user.can_organize:
-            raise PermissionDenied()
-        g.api_user = user
-        return view(*args, **kwargs)
+    def decorate(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            user = _bearer_user()
+            if user is None:
+                raise Unauthorized(_("Send a valid token: Authorization: Bearer <token>."))
+            if not (user.can_organize or (staff and user.role.value == "checkin")):
+                raise PermissionDenied()
+            g.api_user = user
+            return view(*args, **kwargs)
 
-    return wrapped
+        return wrapped
+
+    return decorate(view) if view is not None else decorate
 
 
 def _event_or_404(slug, **load):
@@ -215,16 +221,20 @@ def register(data, slug):
         # The e-mail is registered already, and nothing proves this caller is
         # that person: say so, and tell nothing about the registration (PDPA).
         return {"status": None, "created": False, "event": event.slug, "sessions": [], "attendance": None,
-                "manage_url": None,
+                "manage_url": None, "ticket_url": None, "qr_url": None, "calendar_url": None,
                 "message": _("This e-mail address is already registered for this event.")}, 200
-    manage_url = url_for("registration.my_registration", token=result.manage_token)
+    base = current_app.config["BASE_URL"]
+    code = registration.ticket_code
     body = {
         "status": registration.status.value,
         "created": result.created,
         "event": event.slug,
         "sessions": [s.id for s in registration.sessions],
         "attendance": registration.attendance.value,
-        "manage_url": f"{current_app.config['BASE_URL']}{manage_url}",
+        "manage_url": base + url_for("registration.my_registration", token=result.manage_token),
+        "ticket_url": base + url_for("tickets.ticket", code=code) if code else None,
+        "qr_url": base + url_for("tickets.qr_image", code=code, kind="png") if code else None,
+        "calendar_url": base + url_for("tickets.my_calendar", token=result.manage_token),
         "message": _("You are registered.") if registration.status.value == "confirmed"
         else _("The event is full: you are on the waitlist."),
     }
@@ -340,3 +350,39 @@ def revoke_invitation(slug, invitation_id):
 def resend_invitation(slug, invitation_id):
     """Send the invitation e-mail again, with the same link."""
     return _invitation_action(slug, invitation_id, invitation_services.resend)
+
+
+# ---- check-in ----------------------------------------------------------------------------
+
+@blp.route("/checkins", methods=["POST"])
+@token_required(staff=True)
+@blp.doc(security=[{"bearer": []}])
+@blp.arguments(schemas.CheckinIn)
+@blp.response(200, schemas.CheckinOut)
+@_documented(400, 401, 403, 404, 409, 422)
+def check_in(data):
+    """Check a ticket in for a session (scanner apps). The same `nonce` again is the same check-in.
+
+    `result` is `checked_in` the first time (and for a repeated nonce),
+    then `already_checked_in` with the first check-in's time and staff.
+    A forged code is 404 `ticket_invalid` before any database work; a
+    ticket that does not admit its holder is 409 with the reason as `code`
+    (`wrong_event`, `cancelled`, `waitlisted`, `not_registered_for_session`,
+    `event_cancelled`).
+    """
+    registration = checkin_services.registration_for_code(checkin_services.code_from_input(data["code"]))
+    session = db.session.get(EventSession, data["session_id"])
+    if session is None:
+        raise NotFound(_("No such session."))
+    if not can_check_in(g.api_user, session.event):
+        raise PermissionDenied(_("You may not check people in for this event."))
+    result = checkin_services.check_in(registration, session, g.api_user, CheckinMethod.api, nonce=data.get("nonce"))
+    db.session.commit()
+    checkin = result.checkin
+    return {
+        "result": result.result, "session_id": session.id, "checked_in_at": checkin.created_at,
+        "checked_in_by": (checkin.staff.name or checkin.staff.email) if checkin.staff else None,
+        "method": checkin.method.value,
+        "registration": {"name": registration.full_name, "organization": registration.organization,
+                         "status": registration.status.value},
+    }

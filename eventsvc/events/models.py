@@ -152,6 +152,8 @@ class EventSession(db.Model):
         enum_column(StreamVisibility), default=StreamVisibility.public
     )
     recording_url: Mapped[str] = mapped_column(sa.String(500), default="")
+    # The calendar entry's SEQUENCE (RFC 5545): raised whenever the time or place changes.
+    sequence: Mapped[int] = mapped_column(default=0, server_default="0")
 
     event: Mapped[Event] = relationship(back_populates="sessions")
 

@@ -119,16 +119,17 @@ def _clean_event_fields(data, event=None):
         if key not in EVENT_FIELDS:
             continue
         value = _utc(value, key, errors)
+        if isinstance(value, str):
+            value = value.strip()
+            if _has_control_characters(value, multiline=key in MULTILINE_FIELDS):
+                errors[key] = [_l("Control characters are not allowed.")]
+                continue
+        # After strip(): str.strip() of a str-based enum is a plain str again.
         if key in _ENUMS and value is not None and not isinstance(value, _ENUMS[key]):
             try:
                 value = _ENUMS[key](value)
             except ValueError:
                 errors[key] = [_l("Not one of the allowed values.")]
-                continue
-        if isinstance(value, str):
-            value = value.strip()
-            if _has_control_characters(value, multiline=key in MULTILINE_FIELDS):
-                errors[key] = [_l("Control characters are not allowed.")]
                 continue
         clean[key] = value
     if "slug" in clean and not SLUG_RE.match(clean["slug"] or ""):
@@ -243,8 +244,11 @@ def update_event(event, data, actor=None):
     status = clean.pop("status", None)
     capacity_changed = "capacity" in clean and clean["capacity"] != event.capacity
     waitlist_changed = "waitlist" in clean and clean["waitlist"] != event.waitlist
+    place_changed = any(key in PLACE_FIELDS and clean[key] != getattr(event, key) for key in clean)
     for key, value in clean.items():
         setattr(event, key, value)
+    if place_changed:
+        _schedule_changed(event, event.sessions)
     db.session.flush()
     if status is not None and status != event.status:
         set_status(event, status, actor)
@@ -261,11 +265,31 @@ def set_status(event, status, actor=None):
         raise Conflict(_l("A cancelled event cannot be reopened; create a new one."))
     if status == EventStatus.published and not event.sessions:
         raise ValidationFailed(fields={"status": [_l("Add at least one session before publishing.")]})
+    newly_cancelled = status == EventStatus.cancelled and event.status != EventStatus.cancelled
     event.status = status
-    if status == EventStatus.cancelled:
+    if newly_cancelled:
         event.cancelled_at = utcnow()
+        db.session.flush()
+        from ..registration.services import notify_event_cancelled
+
+        notify_event_cancelled(event)
     db.session.flush()
     return event
+
+
+# Where the event takes place: a change is a change of every session's calendar entry.
+PLACE_FIELDS = {"format", "venue_name", "venue_room", "venue_floor", "venue_address"}
+
+
+def _schedule_changed(event, sessions):
+    """Raise the sessions' SEQUENCE and tell their registrants, with the updated calendar entry."""
+    for session in sessions:
+        session.sequence += 1
+    if event.status == EventStatus.published and sessions:
+        db.session.flush()
+        from ..registration.services import notify_schedule_change
+
+        notify_schedule_change(event, sessions)
 
 
 def publish_event(event, actor=None):
@@ -300,12 +324,15 @@ def update_session(session, data, actor=None):
     if errors:
         raise ValidationFailed(fields=errors)
     capacity_changed = "capacity" in clean and clean["capacity"] != session.capacity
+    moved = any(key in ("starts_at", "ends_at") and clean[key] != getattr(session, key) for key in clean)
     for key, value in clean.items():
         setattr(session, key, value)
     errors = _check_session_times(session)
     if errors:
         raise ValidationFailed(fields=errors)
     _refresh_event_times(session.event)
+    if moved:
+        _schedule_changed(session.event, [session])
     db.session.flush()
     if capacity_changed:
         from ..registration.services import promote_waitlist

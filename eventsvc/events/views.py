@@ -86,9 +86,11 @@ def managed_event_or_404(slug, **load):
 @login_required
 def dashboard():
     query = sa.select(Event).order_by(Event.starts_at.desc().nulls_last(), Event.id.desc())
-    if not current_user.is_admin:
+    if current_user.can_organize and not current_user.is_admin:
         query = query.where(Event.owner_id == current_user.id)
-    events = db.session.scalars(query).all() if current_user.can_organize else []
+    elif not current_user.can_organize:  # check-in staff: the doors of published events
+        query = query.where(Event.status == EventStatus.published)
+    events = db.session.scalars(query).all()
     return render_template("events/organizer/dashboard.html", events=events)
 
 

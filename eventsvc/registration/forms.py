@@ -50,3 +50,15 @@ class RegistrationForm(AppForm):
             "consent_listing": bool(self.consent_listing.data),
             "locale": locale,
         }
+
+
+class EditRegistrationForm(RegistrationForm):
+    """The registrant changes their details and sessions (consent to processing was given at registration)."""
+
+    submission_key = None
+    consent_processing = None
+
+    def service_data(self, locale):
+        names = ("title_prefix", "first_name", "last_name", "organization", "position", "sector", "email", "phone",
+                 "attendance", "sessions")
+        return {**{name: getattr(self, name).data for name in names}, "consent_listing": bool(self.consent_listing.data)}

@@ -82,6 +82,9 @@ class Registration(db.Model):
     # this registration, hashed; a repeat of the same submission proves it is
     # the same person and may be shown the personal link again.
     submission_key_hash: Mapped[Optional[str]] = mapped_column(sa.String(64))
+    # The ticket's random id (eventsvc/tickets/codes.py): what the QR names.
+    # Not the personal link; None once the registration is erased.
+    ticket_id: Mapped[Optional[str]] = mapped_column(sa.String(22), unique=True)
     # Registered through this invitation (on an open event too).
     invitation_id: Mapped[Optional[int]] = mapped_column(
         sa.ForeignKey("invitations.id", ondelete="SET NULL"), index=True
@@ -90,6 +93,9 @@ class Registration(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     confirmed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # The person asked for their data to be erased (PDPA): the row stays,
+    # blank, so that the event's numbers do not change.
+    erased_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
     event = relationship("Event")
     sessions = relationship("EventSession", secondary=registration_sessions, order_by="EventSession.starts_at")
@@ -108,6 +114,13 @@ class Registration(db.Model):
         # Thai writes the title against the name (นางสาวสมหญิง); English prefixes take a space (Dr. John).
         joiner = " " if self.title_prefix.isascii() and self.title_prefix else ""
         return " ".join(p for p in (self.title_prefix + joiner + self.first_name, self.last_name) if p)
+
+    @property
+    def ticket_code(self):
+        """What the QR carries after /t/, or None once erased."""
+        from ..tickets.codes import code_for
+
+        return code_for(self.ticket_id) if self.ticket_id else None
 
     @property
     def manage_token(self):

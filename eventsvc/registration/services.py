@@ -1,6 +1,7 @@
 """Registration: the window, seats that are never oversold, the waitlist, one registration per person."""
 import unicodedata
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Optional
 
 import sqlalchemy as sa
@@ -17,6 +18,7 @@ from ..events.models import Event, EventFormat, EventSession, EventStatus
 from ..extensions import db
 from ..mail.services import enqueue
 from ..models_base import utcnow
+from ..tickets.codes import new_ticket_id
 from ..tokens import digest, new_seed, token_for
 from .models import MANAGE_PURPOSE, Attendance, Registration, RegistrationStatus, Sector, registration_sessions
 
@@ -200,6 +202,7 @@ def register(event, data, *, invitation=None, submission_key=None, actor=None, n
         email_normalized=email_normalized,
         manage_seed=seed,
         manage_token_hash=digest(manage_token),
+        ticket_id=new_ticket_id(),
         submission_key_hash=Registration.hash_key(submission_key) if submission_key else None,
         invitation_id=invitation.id if invitation is not None else None,
         consent_processing_at=now,
@@ -453,3 +456,205 @@ def find_registration_by_token(token):
     return db.session.scalar(
         sa.select(Registration).where(Registration.manage_token_hash == Registration.hash_key(token))
     )
+
+
+# ---- the registrant's own changes -------------------------------------------------
+
+EDITABLE = ("title_prefix", "first_name", "last_name", "email", "organization", "position", "phone", "sector",
+            "attendance", "sessions", "consent_listing")
+
+
+def update_registration(registration, data, actor=None, now=None):
+    """The person changes their details or sessions while registration is open.
+
+    A confirmed person keeps their seat on the event; a newly chosen
+    session must have a seat left (taken with the same conditional UPDATE
+    as at registration), a dropped one is given back and may let someone in
+    from the waitlist. An invited person's e-mail stays the invitation's.
+    """
+    event = registration.event
+    if not registration.is_active:
+        raise Conflict(_l("This registration was cancelled; register again instead."))
+    state = window_state(event, now)
+    if state != WindowState.open:
+        raise RegistrationClosed(_l("Registration is closed: the registration can no longer be changed."))
+    data = {key: value for key, value in data.items() if key in EDITABLE}
+    if registration.invitation_id is not None:
+        given = data.get("email")
+        if given and normalize_email(given) != registration.email_normalized:
+            raise ValidationFailed(fields={"email": [_l("The e-mail is fixed by your invitation: %(email)s.",
+                                                        email=registration.email)]})
+        data["email"] = registration.email
+    clean = clean_registration_data(event, {**data, "consent_processing": True, "locale": registration.locale})
+    sessions = clean.pop("sessions")
+    clean.pop("locale")
+    email_normalized = normalize_email(clean["email"])
+    if email_normalized != registration.email_normalized and db.session.execute(
+        _FIND_ACTIVE, {"event": event.id, "email": email_normalized}
+    ).scalar() is not None:
+        raise ValidationFailed(fields={"email": [_l("This e-mail address is already registered for this event.")]})
+    before = {s.id for s in registration.sessions}
+    added = [s for s in sessions if s.id not in before]
+    dropped = [s for s in registration.sessions if s.id not in {s.id for s in sessions}]
+    if registration.status == RegistrationStatus.confirmed:
+        connection = db.session.connection()
+        if added:
+            taken = connection.execute(_TAKE_SESSION_SEATS, {"targets": [s.id for s in added]}).scalars().all()
+            if len(taken) != len(added):
+                if taken:
+                    connection.execute(_RELEASE_SESSION_SEATS, {"targets": taken})
+                full = ", ".join(s.name_th for s in added if s.id not in taken)
+                raise ValidationFailed(fields={"sessions": [_l("No seat is left in: %(sessions)s.", sessions=full)]})
+        if dropped:
+            connection.execute(_RELEASE_SESSION_SEATS, {"targets": [s.id for s in dropped]})
+    for key, value in clean.items():
+        setattr(registration, key, value)
+    registration.email_normalized = email_normalized
+    registration.sessions = sessions
+    registration.updated_at = now or utcnow()
+    db.session.flush()
+    _expire_counters(event)
+    if dropped and registration.status == RegistrationStatus.confirmed:
+        promote_waitlist(event, now)
+    return registration
+
+
+def erase_registration(registration, actor=None, now=None):
+    """Erase the person's data (PDPA): everything that names them goes; the numbers of the event stay.
+
+    An upcoming registration is cancelled first (its seat goes to the
+    waitlist). The row itself stays, blank, with its status, sector,
+    attendance, sessions and check-ins, so that the counts of a past event
+    do not change; the personal link and the ticket stop working; the
+    invitation and the messages about it lose the address and the name,
+    and messages not yet sent are not sent.
+    """
+    from ..invitations.models import Invitation
+    from ..mail.models import MessageStatus, OutboxMessage
+
+    now = now or utcnow()
+    if registration.erased_at is not None:
+        return registration
+    event = registration.event
+    if registration.is_active and not (event.ends_at and now >= event.ends_at):
+        cancel_registration(registration, actor=actor, now=now)
+    blank = dict(title_prefix="", first_name="", last_name="", email="", phone="", organization="", position="",
+                 consent_listing=False, manage_seed=None, manage_token_hash=digest(new_seed()),
+                 submission_key_hash=None, ticket_id=None, erased_at=now, updated_at=now,
+                 # Unique among the event's active rows, and nobody's address.
+                 email_normalized=f"erased-{registration.id}")
+    db.session.execute(sa.update(Registration).where(Registration.id == registration.id).values(**blank)
+                       .execution_options(synchronize_session=False))
+    about = OutboxMessage.registration_id == registration.id
+    if registration.invitation_id is not None:
+        db.session.execute(sa.update(Invitation).where(Invitation.id == registration.invitation_id).values(
+            email="", email_normalized=f"erased-{registration.invitation_id}", name="", organization="",
+            position="", decline_reason="").execution_options(synchronize_session=False))
+        about = sa.or_(about, OutboxMessage.invitation_id == registration.invitation_id)
+    db.session.execute(sa.update(OutboxMessage).where(about, OutboxMessage.status == MessageStatus.pending)
+                       .values(status=MessageStatus.cancelled, last_error="erased", failed_at=now)
+                       .execution_options(synchronize_session=False))
+    db.session.execute(sa.update(OutboxMessage).where(about).values(to_address="")
+                       .execution_options(synchronize_session=False))
+    db.session.expire(registration)
+    return registration
+
+
+def personal_data(registration):
+    """Everything kept about the person, as they may download it."""
+    from ..checkin.services import checkins_of
+    from ..invitations.models import Invitation
+    from ..mail.models import OutboxMessage
+
+    def when(value):
+        return value.isoformat() if value else None
+
+    event = registration.event
+    data = {
+        "event": {"slug": event.slug, "title_th": event.title_th, "title_en": event.title_en},
+        "registration": {
+            "status": registration.status.value, "title_prefix": registration.title_prefix,
+            "first_name": registration.first_name, "last_name": registration.last_name,
+            "email": registration.email, "phone": registration.phone, "organization": registration.organization,
+            "position": registration.position, "sector": registration.sector.value,
+            "attendance": registration.attendance.value, "language": registration.locale,
+            "sessions": [{"id": s.id, "name_th": s.name_th, "name_en": s.name_en, "starts_at": when(s.starts_at),
+                          "ends_at": when(s.ends_at)} for s in registration.sessions],
+            "registered_at": when(registration.created_at), "confirmed_at": when(registration.confirmed_at),
+            "cancelled_at": when(registration.cancelled_at), "updated_at": when(registration.updated_at),
+        },
+        "consents": {
+            "processing_given_at": when(registration.consent_processing_at),
+            "listed_publicly": registration.consent_listing,
+        },
+        "check_ins": [{"session_id": c.session_id, "at": when(c.created_at), "method": c.method.value}
+                      for c in checkins_of(registration).values()],
+        "messages": [{"kind": m.kind, "to": m.to_address, "status": m.status.value, "written_at": when(m.created_at),
+                      "sent_at": when(m.sent_at)}
+                     for m in db.session.scalars(sa.select(OutboxMessage)
+                                                 .where(OutboxMessage.registration_id == registration.id)
+                                                 .order_by(OutboxMessage.id))],
+    }
+    if registration.invitation_id is not None:
+        invitation = db.session.get(Invitation, registration.invitation_id)
+        data["invitation"] = {"email": invitation.email, "name": invitation.name,
+                              "organization": invitation.organization, "position": invitation.position,
+                              "invited_at": when(invitation.created_at), "sent_at": when(invitation.sent_at)}
+    return data
+
+
+# ---- telling registrants about changes ----------------------------------------------
+
+def _registrants_of(event, sessions=None):
+    """(id, email, locale) of the event's active registrations, of some sessions only when given."""
+    query = sa.select(Registration.id, Registration.email, Registration.locale).where(
+        Registration.event_id == event.id, Registration.is_active, Registration.erased_at.is_(None))
+    if sessions is not None:
+        query = query.where(Registration.id.in_(
+            sa.select(registration_sessions.c.registration_id)
+            .where(registration_sessions.c.session_id.in_([s.id for s in sessions]))))
+    return db.session.execute(query.order_by(Registration.id)).all()
+
+
+def notify_schedule_change(event, sessions, now=None):
+    """An updated calendar entry to everyone registered for `sessions`, a little later and once.
+
+    The messages wait EVENTSVC_MAIL_CHANGE_DELAY_SECONDS: a second change
+    meanwhile (an organizer correcting a typo) joins the message not yet
+    sent instead of writing another one. The worker renders it with the
+    times and place as they are then.
+    """
+    from flask import current_app
+    from sqlalchemy.orm.attributes import flag_modified
+
+    from ..mail.models import MessageStatus, OutboxMessage
+    from ..mail.services import enqueue_many
+
+    now = now or utcnow()
+    changed = [s.id for s in sessions]
+    waiting = {m.registration_id: m for m in db.session.scalars(sa.select(OutboxMessage).where(
+        OutboxMessage.event_id == event.id, OutboxMessage.kind == "calendar_update",
+        OutboxMessage.status == MessageStatus.pending, OutboxMessage.claim_token.is_(None)))}
+    new = []
+    for registration_id, email, locale in _registrants_of(event, sessions):
+        message = waiting.get(registration_id)
+        if message is not None:
+            message.params = {**message.params, "session_ids": sorted(set(message.params.get("session_ids", [])) | set(changed))}
+            flag_modified(message, "params")
+            continue
+        new.append({"to": email, "locale": locale, "event_id": event.id, "registration_id": registration_id,
+                    "params": {"session_ids": changed},
+                    "not_before": now + timedelta(seconds=current_app.config["MAIL_CHANGE_DELAY_SECONDS"])})
+    enqueue_many("calendar_update", new)
+    db.session.flush()
+    return len(new)
+
+
+def notify_event_cancelled(event):
+    """Everyone registered hears that the event is cancelled, with a calendar file that removes it."""
+    from ..mail.services import enqueue_many
+
+    return enqueue_many("event_cancelled", [
+        {"to": email, "locale": locale, "event_id": event.id, "registration_id": registration_id}
+        for registration_id, email, locale in _registrants_of(event)
+    ])

@@ -1,7 +1,7 @@
 """The registration form, the registrant's own page, and the organizer's list of registrations."""
 import secrets
 
-from flask import Blueprint, abort, current_app, g, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields import SelectChoice
@@ -9,14 +9,15 @@ from wtforms.fields import SelectChoice
 from ..errors import CapacityReached, InvitationInvalid, InvitationRequired, RegistrationClosed, ValidationFailed
 from ..events.views import _public_event_or_404, managed_event_or_404, organizer_required
 from ..extensions import db, limiter
-from ..forms_common import apply_field_errors, button_action
+from ..forms_common import ActionForm, apply_field_errors, button_action, save_form
 from ..invitations import services as invitation_services
 from ..invitations.forms import DeclineForm
 from ..invitations.services import registration_defaults
 from ..invitations.views import forgive_wrong_invitation, limit_wrong_invitations, load_invitation
+from ..models_base import utcnow
 from ..templating import current_locale
 from . import services
-from .forms import RegistrationForm
+from .forms import EditRegistrationForm, RegistrationForm
 from .models import Registration, RegistrationStatus
 
 bp = Blueprint("registration", __name__)
@@ -153,21 +154,90 @@ def _registration_by_token_or_404(token):
     return registration
 
 
+# Unknown personal links, one count per address for every /my/ page.
+personal_link_limit = limiter.shared_limit(lambda: current_app.config["RATELIMIT_TOKEN"], scope="personal-link",
+                                           deduct_when=lambda response: response.status_code == 404)
+
+
+def _my_page(registration, token, form=None, status=200):
+    from ..checkin.services import checkins_of
+    from ..tickets import calendar
+
+    event = registration.event
+    locale = current_locale()
+    links = {}
+    for session in registration.sessions:
+        location, how = calendar.personal_location(registration, session, locale)
+        details = "\n".join(filter(None, [event.title(locale), how, calendar.personal_url(registration)]))
+        links[session.id] = calendar.add_links(event, session, locale, location=location, details=details)
+    editable = registration.is_active and services.window_state(event) == services.WindowState.open
+    return render_template(
+        "registration/my.html", registration=registration, event=event, token=token, add_links=links,
+        editable=editable, cancellable=registration.is_active and not (event.ends_at and utcnow() >= event.ends_at),
+        checkins=checkins_of(registration), form=form, data=services.personal_data(registration),
+        join_url=lambda session: calendar.join_url(registration, session),
+    ), status
+
+
 @bp.route("/my/<token>")
-@limiter.limit(lambda: current_app.config["RATELIMIT_TOKEN"], deduct_when=lambda r: r.status_code == 404)
+@personal_link_limit
 def my_registration(token):
     registration = _registration_by_token_or_404(token)
-    return render_template("registration/my.html", registration=registration, event=registration.event,
-                           token=token)
+    return _my_page(registration, token)
+
+
+@bp.route("/my/<token>/edit", methods=["GET", "POST"])
+@personal_link_limit
+def edit_my_registration(token):
+    registration = _registration_by_token_or_404(token)
+    event = registration.event
+    form = EditRegistrationForm(obj=registration if request.method == "GET" else None)
+    form.sessions.choices = _session_choices(event)
+    if request.method == "GET":
+        form.sessions.data = [s.id for s in registration.sessions]
+        form.sector.data = registration.sector.value
+        form.attendance.data = registration.attendance.value
+    if registration.invitation_id is not None:
+        form.email.render_kw = {"readonly": True}
+    done = save_form(form, lambda: services.update_registration(registration, form.service_data(registration.locale)),
+                     message=_("Your registration is updated."),
+                     next_url=url_for("registration.my_registration", token=token), default_field=form.email)
+    if done:
+        return done
+    closed = not registration.is_active or services.window_state(event) != services.WindowState.open
+    return render_template("registration/edit.html", registration=registration, event=event, form=form,
+                           token=token, closed=closed), 422 if form.errors else (409 if closed else 200)
 
 
 @bp.route("/my/<token>/cancel", methods=["POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_TOKEN"], deduct_when=lambda r: r.status_code == 404)
+@personal_link_limit
 def cancel_my_registration(token):
     registration = _registration_by_token_or_404(token)
     return button_action(lambda: services.cancel_registration(registration, actor=None),
                          message=_("Your registration is cancelled."),
                          next_url=url_for("registration.my_registration", token=token))
+
+
+@bp.route("/my/<token>/data.json")
+@personal_link_limit
+def my_data(token):
+    registration = _registration_by_token_or_404(token)
+    response = jsonify(services.personal_data(registration))
+    response.headers["Content-Disposition"] = f'attachment; filename="my-data-{registration.event.slug}.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/my/<token>/erase", methods=["POST"])
+@personal_link_limit
+def erase_my_data(token):
+    registration = _registration_by_token_or_404(token)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    event = registration.event
+    services.erase_registration(registration)
+    db.session.commit()
+    return render_template("registration/erased.html", event=event)
 
 
 @bp.route("/organizer/events/<slug>/registrations")

@@ -1,0 +1,69 @@
+"""Check-ins at the door: an append-only log of who came to which session, when, checked in by whom and how."""
+from datetime import datetime
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..models_base import StrEnum, UTCDateTime, enum_column, utcnow
+
+
+class CheckinMethod(StrEnum):
+    qr = "qr"            # the phone's camera opened /t/<code>, one tap
+    scanner = "scanner"  # a handheld scanner typed the code into the door page
+    search = "search"    # found by name, organization or e-mail
+    api = "api"          # a scanner app through POST /api/v1/checkins
+
+
+class Checkin(db.Model):
+    __tablename__ = "checkins"
+    __table_args__ = (
+        # One check-in per person per session: twenty scans at once make one row.
+        sa.UniqueConstraint("registration_id", "session_id", name="uq_checkins_registration_session"),
+        sa.Index("ix_checkins_event_session", "event_id", "session_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id"))
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("event_sessions.id"))
+    registration_id: Mapped[int] = mapped_column(sa.ForeignKey("registrations.id"))
+    staff_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"))
+    method: Mapped[CheckinMethod] = mapped_column(enum_column(CheckinMethod))
+    # A scanner app's idempotency key: the same nonce again is the same check-in.
+    nonce: Mapped[Optional[str]] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    staff = relationship("User")
+    session = relationship("EventSession")
+
+
+# The log is append-only in the database itself, not only in the code: no
+# UPDATE, no DELETE (the same triggers on both backends; migration 0003
+# creates them too). Registrations are never deleted (erasure blanks them).
+APPEND_ONLY = {
+    "sqlite": [
+        "CREATE TRIGGER checkins_no_update BEFORE UPDATE ON checkins "
+        "BEGIN SELECT RAISE(ABORT, 'checkins are append-only'); END",
+        "CREATE TRIGGER checkins_no_delete BEFORE DELETE ON checkins "
+        "BEGIN SELECT RAISE(ABORT, 'checkins are append-only'); END",
+    ],
+    "postgresql": [
+        "CREATE FUNCTION checkins_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'checkins are append-only'; END $$",
+        "CREATE TRIGGER checkins_append_only BEFORE UPDATE OR DELETE ON checkins "
+        "FOR EACH ROW EXECUTE FUNCTION checkins_append_only()",
+    ],
+}
+
+
+@sa.event.listens_for(Checkin.__table__, "after_create")
+def _append_only(table, connection, **kwargs):
+    for statement in APPEND_ONLY.get(connection.dialect.name, []):
+        connection.exec_driver_sql(statement)
+
+
+@sa.event.listens_for(Checkin.__table__, "before_drop")
+def _drop_append_only(table, connection, **kwargs):
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("DROP FUNCTION IF EXISTS checkins_append_only() CASCADE")

@@ -1,0 +1,179 @@
+"""The door: the one-tap check-in on /t/<code>, the page for handheld scanners, and the search by name."""
+from datetime import timedelta
+from functools import wraps
+
+from flask import Blueprint, abort, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..accounts.services import can_check_in
+from ..events import services as event_services
+from ..events.models import EventSession
+from ..extensions import db
+from ..forms_common import ActionForm
+from ..models_base import utcnow
+from ..registration.models import Registration
+from ..tickets.views import ticket_page
+from . import services
+from .models import CheckinMethod
+
+bp = Blueprint("checkin", __name__)
+
+
+def door_event_or_404(slug):
+    """The event (404), then whether the signed-in user may work its door (403)."""
+    event = event_services.get_event(slug, with_sessions=True)
+    if event is None:
+        abort(404)
+    if not can_check_in(current_user, event):
+        abort(403)
+    return event
+
+
+def staff_only(view):
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def _session_of(event, session_id):
+    return next((s for s in event.sessions if s.id == session_id), None)
+
+
+def default_session(event, now=None):
+    """The session on now (or about to open), else the next one, else the last."""
+    now = now or utcnow()
+    opens = timedelta(minutes=services.OPENS_BEFORE_MINUTES)
+    sessions = sorted(event.sessions, key=lambda s: s.starts_at)
+    for session in sessions:
+        if session.starts_at - opens <= now <= session.ends_at:
+            return session
+    upcoming = [s for s in sessions if s.starts_at > now]
+    return upcoming[0] if upcoming else (sessions[-1] if sessions else None)
+
+
+# ---- /t/<code>: the phone's camera ---------------------------------------------------
+
+@bp.route("/t/<code>/checkin", methods=["POST"])
+@staff_only
+def ticket_checkin(code):
+    try:
+        registration = services.registration_for_code(code)
+    except services.TicketInvalid:
+        abort(404)
+    if not can_check_in(current_user, registration.event):
+        abort(403)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    session = db.session.get(EventSession, request.form.get("session_id", type=int) or 0)
+    if session is None:
+        abort(400)
+    try:
+        result = services.check_in(registration, session, current_user, CheckinMethod.qr)
+    except services.CheckinRefused as refused:
+        db.session.rollback()
+        return ticket_page(registration, code, refusal=refused, status=409)
+    db.session.commit()
+    return ticket_page(registration, code, result=result)
+
+
+# ---- the door page: scanners and search -------------------------------------------
+
+def _outcome(event, session, registration=None, result=None, refusal=None, invalid=False):
+    """What the door shows after a scan, for the page and as JSON for the page's script."""
+    if invalid:
+        return {"result": "invalid", "ok": False, "message": _("This is not a valid ticket.")}
+    outcome = {"name": registration.full_name, "organization": registration.organization,
+               "event": registration.event.title(_locale()), "sessions": [s.name(_locale()) for s in registration.sessions]}
+    if refusal is not None:
+        return {**outcome, "result": refusal.reason, "ok": False, "message": str(refusal.message)}
+    checkin = result.checkin
+    at = checkin.created_at
+    by = checkin.staff.name or checkin.staff.email if checkin.staff else ""
+    if result.is_new:
+        message = _("Checked in: %(session)s.", session=session.name(_locale()))
+    else:
+        from ..timefmt import format_clock
+
+        message = _("Already checked in at %(time)s by %(staff)s.", time=format_clock(at), staff=by or "—")
+    return {**outcome, "result": result.result, "ok": result.is_new, "message": message,
+            "checked_in_at": at.isoformat(), "checked_in_by": by}
+
+
+def _locale():
+    from ..templating import current_locale
+
+    return current_locale()
+
+
+def _door_page(event, session, outcome=None, status=200, search_text="", found=None):
+    if _wants_json():
+        return jsonify({**(outcome or {}), "counts": services.counts_by_session(event).get(session.id) if session else None}), status
+    return render_template(
+        "checkin/door.html", event=event, session=session, outcome=outcome, form=ActionForm(),
+        counts=services.counts_by_session(event), search_text=search_text, found=found,
+        checked=services.checked_in_ids(event, session) if found else set(),
+    ), status
+
+
+def _wants_json():
+    return request.accept_mimetypes.best == "application/json"
+
+
+@bp.route("/organizer/events/<slug>/checkin")
+@staff_only
+def door(slug):
+    event = door_event_or_404(slug)
+    session = _session_of(event, request.args.get("session", type=int)) or default_session(event)
+    search_text = request.args.get("q", "")
+    found = services.search(event, search_text) if search_text else None
+    return _door_page(event, session, search_text=search_text, found=found)
+
+
+@bp.route("/organizer/events/<slug>/checkin", methods=["POST"])
+@staff_only
+def scan(slug):
+    """A handheld scanner typed a code (or the whole ticket URL) and Enter."""
+    event = door_event_or_404(slug)
+    session = _session_of(event, request.form.get("session", type=int))
+    if session is None or not ActionForm().validate_on_submit():
+        abort(400)
+    code = services.code_from_input(request.form.get("code"))
+    try:
+        registration = services.registration_for_code(code)
+    except services.TicketInvalid:
+        return _door_page(event, session, _outcome(event, session, invalid=True), status=404)
+    return _check_in_and_show(event, session, registration, CheckinMethod.scanner)
+
+
+@bp.route("/organizer/events/<slug>/checkin/registrations/<id:registration_id>", methods=["POST"])
+@staff_only
+def check_in_found(slug, registration_id):
+    """The "check in" button next to a name found by search."""
+    event = door_event_or_404(slug)
+    session = _session_of(event, request.form.get("session", type=int))
+    registration = db.session.get(Registration, registration_id)
+    if session is None or registration is None or registration.event_id != event.id:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    return _check_in_and_show(event, session, registration, CheckinMethod.search)
+
+
+def _check_in_and_show(event, session, registration, method):
+    try:
+        result = services.check_in(registration, session, current_user, method)
+    except services.CheckinRefused as refused:
+        db.session.rollback()
+        return _door_page(event, session, _outcome(event, session, registration, refusal=refused), status=409)
+    db.session.commit()
+    return _door_page(event, session, _outcome(event, session, registration, result=result))
+
+
+@bp.route("/organizer/events/<slug>/checkin/counts.json")
+@staff_only
+def counts(slug):
+    event = door_event_or_404(slug)
+    return jsonify({str(session_id): numbers for session_id, numbers in services.counts_by_session(event).items()})

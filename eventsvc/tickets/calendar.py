@@ -1,0 +1,190 @@
+"""Calendar files (RFC 5545) and "add to calendar" links.
+
+Three files: one event with all its sessions, the feed of all published
+events, and a registrant's own sessions. Every session is one VEVENT whose
+UID never changes (session-<id>@<host>) and whose SEQUENCE grows each time
+its time or place changes, so that calendars update the entry instead of
+adding a second one. Times are in Asia/Bangkok, with its VTIMEZONE built
+once per process; icalendar escapes and folds the Thai text.
+"""
+from datetime import timezone
+from functools import lru_cache
+from urllib.parse import urlencode, urlsplit
+
+import icalendar
+from flask import current_app
+from flask_babel import force_locale, gettext as _
+
+from ..models_base import utcnow
+from ..timefmt import BANGKOK
+
+PRODID = "-//eventsvc//Public consultations//TH"
+
+
+@lru_cache(maxsize=1)
+def bangkok_timezone():
+    """The VTIMEZONE of Asia/Bangkok (about 20 ms to build): once per process, then shared by every file."""
+    return icalendar.Timezone.from_tzinfo(BANGKOK)
+
+
+def _host():
+    return urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
+
+
+def uid(session):
+    return f"session-{session.id}@{_host()}"
+
+
+def venue_text(event):
+    """Room, floor, building, address: one line, as on the event page."""
+    parts = [event.venue_room, _("floor %(floor)s", floor=event.venue_floor) if event.venue_floor else "",
+             event.venue_name, event.venue_address]
+    return " ".join(p for p in parts if p)
+
+
+def _summary(event, session, locale):
+    title = event.title(locale)
+    return f"{title} ({session.name(locale)})" if len(event.sessions) > 1 else title
+
+
+def _calendar(name, locale):
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-timezone", "Asia/Bangkok")
+    calendar.add_component(bangkok_timezone())
+    return calendar
+
+
+def _entry(event, session, locale, *, url, location, description, cancelled=False, stamp=None):
+    entry = icalendar.Event()
+    entry.add("uid", uid(session))
+    entry.add("dtstamp", (stamp or utcnow()).astimezone(timezone.utc))
+    entry.add("dtstart", session.starts_at.astimezone(BANGKOK))
+    entry.add("dtend", session.ends_at.astimezone(BANGKOK))
+    entry.add("summary", _summary(event, session, locale))
+    entry.add("description", description)
+    if location:
+        entry.add("location", location)
+    entry.add("url", url)
+    # A cancellation is a change too: calendars take it only with a higher SEQUENCE.
+    entry.add("sequence", session.sequence + (1 if cancelled else 0))
+    entry.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    if event.contact_email:
+        organizer = icalendar.vCalAddress(f"mailto:{event.contact_email}")
+        if event.contact_name:
+            organizer.params["cn"] = icalendar.vText(event.contact_name)
+        entry.add("organizer", organizer)
+    return entry
+
+
+def _event_location(event):
+    if event.format.value == "online":
+        return _("Online")
+    return venue_text(event)
+
+
+def _event_description(event, session, locale, url):
+    lines = [event.title(locale), session.name(locale)]
+    if event.organizer_name(locale):
+        lines.append(event.organizer_name(locale))
+    if event.contact_name:
+        contact = " · ".join(p for p in (event.contact_name, event.contact_phone, event.contact_email) if p)
+        lines.append(_("Questions: %(name)s", name=contact))
+    lines.append(url)
+    return "\n".join(lines)
+
+
+def event_ics(event, locale):
+    """All sessions of one event, for anyone (no registrants-only link in it)."""
+    from ..mail.render import external_url
+
+    with force_locale(locale):
+        calendar = _calendar(event.title(locale), locale)
+        _add_event(calendar, event, locale, external_url("events.event_page", slug=event.slug))
+        return calendar.to_ical()
+
+
+def _add_event(calendar, event, locale, url):
+    for session in event.sessions:
+        calendar.add_component(_entry(
+            event, session, locale, url=url, location=_event_location(event),
+            description=_event_description(event, session, locale, url), cancelled=event.is_cancelled,
+        ))
+
+
+def feed_ics(events, locale):
+    """Every published event's sessions: a calendar to subscribe to."""
+    from ..mail.render import external_url
+
+    with force_locale(locale):
+        calendar = _calendar(_("Public consultations"), locale)
+        for event in events:
+            _add_event(calendar, event, locale, external_url("events.event_page", slug=event.slug))
+        return calendar.to_ical()
+
+
+def registration_ics(registration, locale):
+    """The registrant's own sessions, with their page as URL and, online, the way to join."""
+    with force_locale(locale):
+        event = registration.event
+        calendar = _calendar(event.title(locale), locale)
+        cancelled = event.is_cancelled or registration.status.value == "cancelled"
+        for session in registration.sessions:
+            location, how = personal_location(registration, session, locale)
+            url = personal_url(registration)
+            description = "\n".join(filter(None, [event.title(locale), session.name(locale), how,
+                                                  _("Your registration: %(url)s", url=url)]))
+            calendar.add_component(_entry(event, session, locale, url=url, location=location,
+                                          description=description, cancelled=cancelled))
+        return calendar.to_ical()
+
+
+def personal_url(registration):
+    from ..mail.render import external_url
+
+    token = registration.manage_token
+    return external_url("registration.my_registration", token=token) if token else \
+        external_url("events.event_page", slug=registration.event.slug)
+
+
+def personal_location(registration, session, locale):
+    """(LOCATION, a line on how to attend) for one of the registrant's sessions."""
+    event = registration.event
+    if registration.attendance.value == "online":
+        link = join_url(registration, session)
+        return link, _("Join online: %(url)s", url=link)
+    return venue_text(event), ""
+
+
+def join_url(registration, session):
+    """Where an online registrant joins the session: their stable join link when they have one."""
+    from ..mail.render import external_url
+
+    token = registration.manage_token
+    if token and "livestream.join" in current_app.view_functions:
+        return external_url("livestream.join", token=token, session_id=session.id)
+    return session.public_stream_url or personal_url(registration)
+
+
+def _google_time(value):
+    return value.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
+def add_links(event, session, locale, *, location, details):
+    """Links that open Google Calendar's and Outlook's "new event" pages filled in with the session."""
+    title = _summary(event, session, locale)
+    google = "https://calendar.google.com/calendar/render?" + urlencode({
+        "action": "TEMPLATE", "text": title, "dates": f"{_google_time(session.starts_at)}/{_google_time(session.ends_at)}",
+        "details": details, "location": location, "ctz": "Asia/Bangkok",
+    })
+    outlook = "https://outlook.live.com/calendar/0/deeplink/compose?" + urlencode({
+        "path": "/calendar/action/compose", "rru": "addevent", "subject": title,
+        "startdt": session.starts_at.astimezone(timezone.utc).isoformat().replace("+00:00", "Z"),
+        "enddt": session.ends_at.astimezone(timezone.utc).isoformat().replace("+00:00", "Z"),
+        "body": details, "location": location,
+    })
+    return {"google": google, "outlook": outlook}
