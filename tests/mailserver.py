@@ -22,6 +22,7 @@ class Recorder:
         self.envelopes = []
         self.refuse = {}  # address -> "550 ..." or "451 ..."
         self.delay = 0.0  # seconds before accepting each message: a slow server, so that workers overlap
+        self.after_each = None  # called (in the server's thread) after each message is accepted
         self.lock = threading.Lock()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -38,6 +39,8 @@ class Recorder:
         with self.lock:
             self.messages.append(message)
             self.envelopes.append(envelope)
+        if self.after_each is not None:
+            self.after_each(message)
         return "250 Message accepted for delivery"
 
 

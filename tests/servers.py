@@ -192,6 +192,8 @@ def eventsvc_server(database_url, instance_path, workers=4, **extra_env):
     """
     Path(instance_path).mkdir(parents=True, exist_ok=True)
     token = prepare_database(database_url)
+    # The server's own files (QR cache, .eml) go to the test's folder, not the repository's instance/.
+    extra_env.setdefault("EVENTSVC_INSTANCE_PATH", str(Path(instance_path) / "instance"))
     env = service_env(database_url, **extra_env)
     with gunicorn("wsgi:app", env, instance_path, workers=workers, ready_path="/api/v1/events") as base_url:
         yield base_url, token

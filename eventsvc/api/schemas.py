@@ -23,7 +23,7 @@ class SessionIn(Schema):
     name_en = fields.String(validate=validate.Length(max=300))
     starts_at = AwareDateTime(required=True)
     ends_at = AwareDateTime(required=True)
-    capacity = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=1_000_000))
+    capacity = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=0, max=1_000_000))
     stream_url = fields.String(validate=validate.Length(max=500))
     stream_visibility = fields.String(validate=_choice(StreamVisibility))
     recording_url = fields.String(validate=validate.Length(max=500))
@@ -48,7 +48,7 @@ class EventFields(Schema):
     venue_floor = fields.String(validate=validate.Length(max=50))
     venue_address = fields.String(validate=validate.Length(max=500))
     registration_mode = fields.String(validate=_choice(RegistrationMode))
-    capacity = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=1_000_000))
+    capacity = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=0, max=1_000_000))
     waitlist = fields.Boolean()
     registration_opens_at = AwareDateTime(allow_none=True)
     registration_closes_at = AwareDateTime(allow_none=True)
@@ -208,7 +208,7 @@ class CheckinIn(Schema):
     code = fields.String(required=True, validate=validate.Length(min=1, max=500), metadata={
         "description": "the ticket code, or the whole ticket URL the QR holds"})
     session_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**31 - 1))
-    nonce = fields.String(validate=validate.Length(min=1, max=64), metadata={
+    nonce = fields.String(validate=validate.Regexp(r"^[\x21-\x7e]{1,64}$"), metadata={
         "description": "the scanner's key for this scan: a retry with the same nonce records nothing more"})
 
 

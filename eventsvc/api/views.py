@@ -23,15 +23,30 @@ from ..registration import services as registration_services
 from ..registration.models import Registration
 from . import schemas
 
+def _has_lone_surrogate(value):
+    """Whether a parsed JSON value holds a lone UTF-16 surrogate ("\\ud800"): text no database can store."""
+    if isinstance(value, str):
+        return any("\ud800" <= ch <= "\udfff" for ch in value)
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(item) for item in value)
+    return False
+
+
 class JSONParser(FlaskParser):
-    """webargs' parser; JSON nested too deeply for Python is malformed JSON (400), not a crash."""
+    """webargs' parser; JSON nested too deeply for Python, or whose text is not Unicode, is malformed (400)."""
 
     def _raw_load_json(self, req):
         try:
-            return super()._raw_load_json(req)
+            data = super()._raw_load_json(req)
         except RecursionError:
             # (a non-empty document: webargs reads an empty one as "no body")
             raise json.JSONDecodeError("nested too deeply", "[", 0) from None
+        # json.loads accepts "\\ud800" alone; UTF-8 cannot encode it (the database, or our own answer).
+        if _has_lone_surrogate(data):
+            raise json.JSONDecodeError("a lone surrogate is not text", "\\ud800", 0)
+        return data
 
 
 class ApiBlueprint(Blueprint):

@@ -21,6 +21,8 @@ class Checkin(db.Model):
     __table_args__ = (
         # One check-in per person per session: twenty scans at once make one row.
         sa.UniqueConstraint("registration_id", "session_id", name="uq_checkins_registration_session"),
+        # Nonces are the scanner's own: two apps counting from 1 do not collide.
+        sa.UniqueConstraint("staff_id", "nonce", name="uq_checkins_staff_nonce"),
         sa.Index("ix_checkins_event_session", "event_id", "session_id"),
     )
 
@@ -30,8 +32,8 @@ class Checkin(db.Model):
     registration_id: Mapped[int] = mapped_column(sa.ForeignKey("registrations.id"))
     staff_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"))
     method: Mapped[CheckinMethod] = mapped_column(enum_column(CheckinMethod))
-    # A scanner app's idempotency key: the same nonce again is the same check-in.
-    nonce: Mapped[Optional[str]] = mapped_column(sa.String(64), unique=True)
+    # A scanner app's idempotency key: the same nonce again from the same staff is the same check-in.
+    nonce: Mapped[Optional[str]] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     staff = relationship("User")

@@ -17,6 +17,7 @@ from .models import Checkin, CheckinMethod
 # Sessions open for check-in this long before they start.
 OPENS_BEFORE_MINUTES = 90
 _CODE_AT_END = re.compile(r"([A-Za-z0-9_-]{44})/?\s*$")
+_NONCE = re.compile(r"[\x21-\x7e]{1,64}")  # printable ASCII, as a scanner app's counter or UUID is
 
 
 class TicketInvalid(DomainError):
@@ -108,10 +109,11 @@ def check_in(registration, session, staff, method, nonce=None, now=None):
     event = registration.event
     if session.event_id != registration.event_id:
         raise CheckinRefused(_l("This ticket is for another event."), "wrong_event")
-    if nonce is not None and (not isinstance(nonce, str) or not 1 <= len(nonce) <= 64):
+    if nonce is not None and (not isinstance(nonce, str) or not _NONCE.fullmatch(nonce)):
         raise ValidationFailed(fields={"nonce": [_l("Send 1 to 64 characters.")]})
+    staff_id = getattr(staff, "id", None)
     if nonce is not None:
-        repeated = db.session.scalar(sa.select(Checkin).where(Checkin.nonce == nonce))
+        repeated = _by_nonce(staff_id, nonce)
         if repeated is not None:
             return _repeat_of(repeated, registration, session)
     if event.is_cancelled:
@@ -123,15 +125,19 @@ def check_in(registration, session, staff, method, nonce=None, now=None):
     if session.id not in {s.id for s in registration.sessions}:
         raise CheckinRefused(_l("Not registered for this session."), "not_registered_for_session")
     inserted = _insert_once(dict(event_id=event.id, session_id=session.id, registration_id=registration.id,
-                                 staff_id=getattr(staff, "id", None), method=method.value, nonce=nonce, created_at=now))
+                                 staff_id=staff_id, method=method.value, nonce=nonce, created_at=now))
     if nonce is not None and not inserted:
         # A retry of this very call that raced with its first try.
-        repeated = db.session.scalar(sa.select(Checkin).where(Checkin.nonce == nonce))
+        repeated = _by_nonce(staff_id, nonce)
         if repeated is not None:
             return _repeat_of(repeated, registration, session)
     first = db.session.scalar(sa.select(Checkin).where(Checkin.registration_id == registration.id,
                                                        Checkin.session_id == session.id))
     return CheckinResult("checked_in" if inserted else "already_checked_in", first, registration)
+
+
+def _by_nonce(staff_id, nonce):
+    return db.session.scalar(sa.select(Checkin).where(Checkin.staff_id == staff_id, Checkin.nonce == nonce))
 
 
 def _repeat_of(checkin, registration, session):

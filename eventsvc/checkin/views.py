@@ -67,7 +67,9 @@ def ticket_checkin(code):
         abort(403)
     if not ActionForm().validate_on_submit():
         abort(400)
-    session = db.session.get(EventSession, request.form.get("session_id", type=int) or 0)
+    session_id = request.form.get("session_id", type=int) or 0
+    # A session of another event is a red answer, not a 404: look it up, within the ids a database holds.
+    session = db.session.get(EventSession, session_id) if 1 <= session_id < 2**31 else None
     if session is None:
         abort(400)
     try:

@@ -10,7 +10,9 @@ from .services import invite_url, is_usable
 
 
 def _context(message):
-    invitation = db.session.get(Invitation, message.invitation_id) if message.invitation_id else None
+    # Read again (the batch preloaded it): a withdrawal since then must stop the message.
+    invitation = db.session.get(Invitation, message.invitation_id, populate_existing=True) \
+        if message.invitation_id else None
     # A withdrawn invitation is not sent, even if its message was written before.
     if invitation is None or invitation.status == InvitationStatus.revoked:
         return None

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -114,6 +115,8 @@ def _check_can_invite(event, send, expires_at, now):
                           "You can add invitees now without sending."))
     if expires_at is not None and expires_at <= now:
         raise ValidationFailed(fields={"expires_at": [_l("The expiry must be in the future.")]})
+    if expires_at is not None and expires_at.year >= 2200:
+        raise ValidationFailed(fields={"expires_at": [_l("Choose a date between the years 2000 and 2199.")]})
 
 
 def invite(event, invitees, *, actor=None, send=True, expires_at=None, positions=None, now=None):
@@ -157,15 +160,26 @@ def invite(event, invitees, *, actor=None, send=True, expires_at=None, positions
     if not accepted:
         return result
     table = Invitation.__table__
-    ids = db.session.execute(
-        sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), [values for _, _, values in accepted]
-    ).scalars().all()
-    for (position, token, values), new_id in zip(accepted, ids):
-        result.invited.append(Invited(position, new_id, values["email"], values["name"], token))
+    dialect = db.session.get_bind().dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    # ON CONFLICT: the same list imported twice at once (a double click) invites each person once.
+    statement = insert.on_conflict_do_nothing(index_elements=["event_id", "email_normalized"]).returning(
+        table.c.id, table.c.email_normalized)
+    made = {email: new_id for new_id, email in db.session.execute(statement, [v for _, _, v in accepted]).all()}
+    for position, token, values in accepted:
+        new_id = made.get(values["email_normalized"])
+        if new_id is None:
+            result.rejected.append(Rejection(position, values["email"], "already_invited",
+                                             _l("Already invited to this event.")))
+        else:
+            result.invited.append(Invited(position, new_id, values["email"], values["name"], token))
+    result.rejected.sort(key=lambda rejection: rejection.position)
     if send:
+        by_id = {invited.id: invited for invited in result.invited}
+        locales = {values["email_normalized"]: values["locale"] for _, _, values in accepted}
         enqueue_many("invitation", [
-            {"to": values["email"], "locale": values["locale"], "event_id": event.id, "invitation_id": new_id}
-            for (_, _, values), new_id in zip(accepted, ids)
+            {"to": by_id[new_id].email, "locale": locales[email], "event_id": event.id, "invitation_id": new_id}
+            for email, new_id in made.items()
         ])
     return result
 
@@ -243,6 +257,22 @@ def claim(invitation, now):
     return changed == 1
 
 
+def registration_cancelled(invitation_id, now):
+    """The invitee cancelled (or was cancelled): the invitation is theirs again, as "declined", link working."""
+    table = Invitation.__table__
+    db.session.execute(
+        sa.update(table).where(table.c.id == invitation_id, table.c.status == InvitationStatus.registered.value)
+        .values(status=InvitationStatus.declined.value, declined_at=now, decline_reason="")
+    )
+
+
+def _has_active_registration(invitation):
+    from ..registration.models import Registration
+
+    return db.session.scalar(sa.select(Registration.id).where(
+        Registration.invitation_id == invitation.id, Registration.is_active)) is not None
+
+
 def registration_defaults(invitation):
     """The registration form's fields from the invitation: e-mail, name split into prefix, first and last."""
     prefix, rest = "", invitation.name
@@ -316,7 +346,7 @@ def send_unsent(event, actor=None, now=None):
 
 def revoke(invitation, actor=None, now=None):
     """Withdraw the invitation: the link stops working at once, and unsent messages with it are not sent."""
-    if invitation.status == InvitationStatus.registered:
+    if invitation.status == InvitationStatus.registered and _has_active_registration(invitation):
         raise Conflict(_l("This person has registered already; cancel the registration instead."))
     if invitation.status == InvitationStatus.revoked:
         return invitation
@@ -331,7 +361,7 @@ def reissue(invitation, actor=None, expires_at=None, now=None):
     """A new link for the invitation (the old one stops working), sent at once: after a revocation,
     an expiry, or a link that went to the wrong person."""
     now = now or utcnow()
-    if invitation.status == InvitationStatus.registered:
+    if invitation.status == InvitationStatus.registered and _has_active_registration(invitation):
         raise Conflict(_l("This person has registered already; cancel the registration instead."))
     _check_can_invite(invitation.event, True, expires_at, now)
     _cancel_pending_messages(invitation, _l("A new link replaced this one."))

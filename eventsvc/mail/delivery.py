@@ -179,7 +179,9 @@ def _claim(batch_size, lease_seconds, now):
 
 
 _ASYNC_COMMIT = sa.text("SET LOCAL synchronous_commit TO OFF")
-_OWNED = sa.and_(_outbox.c.id == sa.bindparam("target"), _outbox.c.claim_token == sa.bindparam("token"))
+# Still this worker's, and still to send: a message cancelled meanwhile (an erasure) stays cancelled.
+_OWNED = sa.and_(_outbox.c.id == sa.bindparam("target"), _outbox.c.claim_token == sa.bindparam("token"),
+                 _outbox.c.status == MessageStatus.pending.value)
 # The outcome of most messages, built once.
 _MARK_SENT = sa.update(_outbox).where(_OWNED).values(
     status=MessageStatus.sent.value, sent_at=sa.bindparam("sent_at"), subject=sa.bindparam("subject_sent"),
@@ -242,28 +244,43 @@ def _record_failure(message, token, error, now, report, permanent=False):
     report.errors.append(reason)
 
 
+def lease_seconds(config):
+    """The claim's length: never under four SMTP timeouts, so that one slow send cannot outlast it."""
+    return max(config["MAIL_LEASE_SECONDS"], 4 * config["MAIL_SMTP_TIMEOUT"])
+
+
 def deliver_round(app, now=None, transport=None):
     """Claim one batch and send it; returns (DeliveryReport, how many were claimed).
 
     Rendering reads in plain transactions and sending holds none: on SQLite
     the write lock is taken only for the claim and for each outcome, never
-    while a slow mail server is talking.
+    while a slow mail server is talking. Past half its lease the worker
+    gives the rest of its batch back: it never sends on a claim that another
+    worker may already have taken over.
     """
     config = app.config
     report = DeliveryReport()
     now = now or utcnow()
     own_transport = transport is None
     transport = transport or transport_for(app)
+    lease = lease_seconds(config)
     try:
         with write_transactions():
-            token, ids = _claim(config["MAIL_BATCH_SIZE"], config["MAIL_LEASE_SECONDS"], now)
+            token, ids = _claim(config["MAIL_BATCH_SIZE"], lease, now)
+        claimed = time.monotonic()
         messages = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.id.in_(ids))
                                       .order_by(OutboxMessage.id)
                                       .execution_options(populate_existing=True)).all() if ids else []
         about = kinds.preload(messages)  # noqa: F841  (held for the batch: the session's references are weak)
         db.session.commit()
         for index, message in enumerate(messages):
-            outcome = _send(message, transport)
+            if time.monotonic() - claimed > lease / 2:
+                with write_transactions():
+                    _release([m.id for m in messages[index:]], token)
+                break
+            outcome = _send(message, token, transport)
+            if outcome is None:
+                continue  # no longer ours to send: cancelled, or taken over
             with write_transactions():
                 if isinstance(outcome, render.Rendered):
                     delivered = kinds.get(message.kind).delivered
@@ -286,9 +303,18 @@ def deliver_round(app, now=None, transport=None):
     return report, len(ids)
 
 
-def _send(message, transport):
-    """Render and send one message; returns what was rendered, or the exception that stopped it."""
+def _send(message, token, transport):
+    """Render and send one message; returns what was rendered, the exception that stopped it, or None.
+
+    The message (and, in its kind's loader, what it is about) is read again
+    first: an erasure or a withdrawal made since the batch was claimed
+    stops it here, not after it has gone.
+    """
     try:
+        db.session.refresh(message)
+        if message.status != MessageStatus.pending or message.claim_token != token:
+            db.session.commit()
+            return None
         rendered = render.render(message)
         db.session.commit()  # end the read transaction before talking to the server
         transport.send(message, render.to_mime(message, rendered))

@@ -49,11 +49,22 @@ def enqueue(kind, *, to, locale, event_id=None, registration_id=None, invitation
 
 
 def enqueue_many(kind, messages):
-    """Write many messages of one kind in one statement; `messages` are dicts of enqueue()'s keyword arguments."""
+    """Write many messages of one kind in one statement; `messages` are dicts of enqueue()'s keyword arguments.
+
+    Messages with a `dedupe_key` used before are skipped (ON CONFLICT DO
+    NOTHING), however many processes write the same ones at once. Returns
+    how many rows were offered.
+    """
     now, domain = utcnow(), mail_domain()
     rows = [_row(kind, m["to"], m["locale"], m.get("event_id"), m.get("registration_id"), m.get("invitation_id"),
-                 m.get("params"), None, m.get("not_before"), now, domain) for m in messages]
-    if rows:
+                 m.get("params"), m.get("dedupe_key"), m.get("not_before"), now, domain) for m in messages]
+    if not rows:
+        return 0
+    if any(row["dedupe_key"] for row in rows):
+        dialect = db.session.get_bind().dialect.name
+        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_outbox)
+        db.session.execute(insert.on_conflict_do_nothing(index_elements=["dedupe_key"]), rows)
+    else:
         db.session.execute(sa.insert(_outbox), rows)
     return len(rows)
 

@@ -21,7 +21,9 @@ def preload_registrations(messages):
 
 
 def registration_context(message):
-    registration = db.session.get(Registration, message.registration_id) if message.registration_id else None
+    # Read again (the batch preloaded it): an erasure since then must stop the message.
+    registration = db.session.get(Registration, message.registration_id, populate_existing=True) \
+        if message.registration_id else None
     if registration is None or registration.erased_at is not None:
         return None
     token = registration.manage_token

@@ -339,7 +339,11 @@ def promote_waitlist(event, now=None):
 
     A person whose chosen session is full is passed over for the next one
     whose sessions still have room. Returns the promoted registrations.
+    Nobody is promoted into a cancelled or finished event.
     """
+    now = now or utcnow()
+    if event.is_cancelled or (event.ends_at and now >= event.ends_at):
+        return []
     promoted = []
     waiting = db.session.scalars(
         sa.select(Registration)
@@ -382,15 +386,37 @@ def _expire_counters(event, registrations=()):
         db.session.expire(registration, ["status", "confirmed_at"])
 
 
+def _lock_for_seats(registration):
+    """Take the event's row lock, then read the registration afresh: the order every seat change keeps.
+
+    Registering takes the same lock with its seat UPDATE; cancelling,
+    changing sessions and the waitlist take it first. So two of them on one
+    event never interleave (no seat given back twice, no deadlock), and
+    what follows works from the registration as it is now, not as it was
+    read before the lock. SQLite's BEGIN IMMEDIATE already serialises them.
+    """
+    db.session.connection().execute(_LOCK_EVENT, {"target": registration.event_id})
+    db.session.refresh(registration)
+    db.session.expire(registration, ["sessions"])
+
+
 def cancel_registration(registration, actor=None, now=None):
-    """Cancel; a confirmed person's seat goes to the next on the waitlist. Idempotent."""
+    """Cancel; a confirmed person's seat goes to the next on the waitlist. Idempotent.
+
+    A registration made through an invitation gives the invitation back to
+    the invitee as "declined": its link works again until it expires, in
+    case they change their mind, and the organizer sees who dropped out.
+    """
     now = now or utcnow()
     event = registration.event
     if registration.status == RegistrationStatus.cancelled:
         return []
     if event.ends_at and now >= event.ends_at:
         raise Conflict(_l("The event is over; the registration can no longer be cancelled."))
+    _lock_for_seats(registration)
     previous = registration.status
+    if previous == RegistrationStatus.cancelled:
+        return []  # cancelled a moment ago by a concurrent request
     changed = db.session.execute(
         sa.update(Registration)
         .where(Registration.id == registration.id, Registration.status == previous)
@@ -401,6 +427,10 @@ def cancel_registration(registration, actor=None, now=None):
     if changed != 1:
         return []
     notify(registration, "registration_cancelled")
+    if registration.invitation_id is not None:
+        from ..invitations.services import registration_cancelled
+
+        registration_cancelled(registration.invitation_id, now)
     promoted = []
     if previous == RegistrationStatus.confirmed:
         _release_seats(event, registration.sessions)
@@ -473,6 +503,7 @@ def update_registration(registration, data, actor=None, now=None):
     from the waitlist. An invited person's e-mail stays the invitation's.
     """
     event = registration.event
+    _lock_for_seats(registration)
     if not registration.is_active:
         raise Conflict(_l("This registration was cancelled; register again instead."))
     state = window_state(event, now)
@@ -554,7 +585,8 @@ def erase_registration(registration, actor=None, now=None):
     db.session.execute(sa.update(OutboxMessage).where(about, OutboxMessage.status == MessageStatus.pending)
                        .values(status=MessageStatus.cancelled, last_error="erased", failed_at=now)
                        .execution_options(synchronize_session=False))
-    db.session.execute(sa.update(OutboxMessage).where(about).values(to_address="")
+    # The address goes, also where a mail server's refusal quoted it in the error.
+    db.session.execute(sa.update(OutboxMessage).where(about).values(to_address="", last_error="erased")
                        .execution_options(synchronize_session=False))
     db.session.expire(registration)
     return registration

@@ -2,9 +2,9 @@
 
 Three files: one event with all its sessions, the feed of all published
 events, and a registrant's own sessions. Every session is one VEVENT whose
-UID never changes (session-<id>@<host>) and whose SEQUENCE grows each time
-its time or place changes, so that calendars update the entry instead of
-adding a second one. Times are in Asia/Bangkok, with its VTIMEZONE built
+UID never changes (session-<id>@<host>; a registrant's own entry adds their
+ticket) and whose SEQUENCE grows each time its time or place changes, so
+that calendars update the entry instead of adding a second one. Times are in Asia/Bangkok, with its VTIMEZONE built
 once per process; icalendar escapes and folds the Thai text.
 """
 from datetime import timezone
@@ -59,9 +59,15 @@ def _calendar(name, locale):
     return calendar
 
 
-def _entry(event, session, locale, *, url, location, description, cancelled=False, stamp=None):
+def personal_uid(registration, session):
+    """A registrant's own entry for a session: its own UID, so that registering again after a
+    cancellation makes a new entry instead of one that calendars would drop as an older SEQUENCE."""
+    return f"session-{session.id}-ticket-{registration.ticket_id or registration.id}@{_host()}"
+
+
+def _entry(event, session, locale, *, url, location, description, cancelled=False, stamp=None, uid_value=None):
     entry = icalendar.Event()
-    entry.add("uid", uid(session))
+    entry.add("uid", uid_value or uid(session))
     entry.add("dtstamp", (stamp or utcnow()).astimezone(timezone.utc))
     entry.add("dtstart", session.starts_at.astimezone(BANGKOK))
     entry.add("dtend", session.ends_at.astimezone(BANGKOK))
@@ -139,7 +145,8 @@ def registration_ics(registration, locale):
             description = "\n".join(filter(None, [event.title(locale), session.name(locale), how,
                                                   _("Your registration: %(url)s", url=url)]))
             calendar.add_component(_entry(event, session, locale, url=url, location=location,
-                                          description=description, cancelled=cancelled))
+                                          description=description, cancelled=cancelled,
+                                          uid_value=personal_uid(registration, session)))
         return calendar.to_ical()
 
 
@@ -161,11 +168,11 @@ def personal_location(registration, session, locale):
 
 
 def join_url(registration, session):
-    """Where an online registrant joins the session: their stable join link when they have one."""
+    """Where a registrant joins the session online: their stable join link (it records the attendance)."""
     from ..mail.render import external_url
 
     token = registration.manage_token
-    if token and "livestream.join" in current_app.view_functions:
+    if token:
         return external_url("livestream.join", token=token, session_id=session.id)
     return session.public_stream_url or personal_url(registration)
 

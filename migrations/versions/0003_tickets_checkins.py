@@ -51,7 +51,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['session_id'], ['event_sessions.id'], name=op.f('fk_checkins_session_id_event_sessions')),
     sa.ForeignKeyConstraint(['staff_id'], ['users.id'], name=op.f('fk_checkins_staff_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_checkins')),
-    sa.UniqueConstraint('nonce', name=op.f('uq_checkins_nonce')),
+    sa.UniqueConstraint('staff_id', 'nonce', name='uq_checkins_staff_nonce'),
     sa.UniqueConstraint('registration_id', 'session_id', name='uq_checkins_registration_session')
     )
     with op.batch_alter_table('checkins', schema=None) as batch_op:
