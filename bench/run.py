@@ -43,6 +43,7 @@ def parse_args():
                              "database is created next to the one named and dropped afterwards")
     parser.add_argument("--no-form", action="store_true", help="skip the HTML form POST")
     parser.add_argument("--no-door", action="store_true", help="skip the check-in, ticket, calendar and QR rows")
+    parser.add_argument("--no-streams", action="store_true", help="skip the join-redirect and attendee-list rows")
     parser.add_argument("--results", default=str(ROOT / "bench" / "results"),
                         help="folder for server logs and results-<time>.json (default bench/results, not in git)")
     return parser.parse_args()
@@ -138,6 +139,8 @@ class Bench:
                 summary["db_rows"], summary["db_rows_consistent"] = rows, consistent
             if not self.args.no_door:
                 self.door(backend, base, token, database_url)
+            if not self.args.no_streams:
+                self.streams(backend, base, token, database_url)
 
     def door(self, backend, base, token, database_url):
         """The door on the day: 20 scanners at once on real tickets, and what people download."""
@@ -155,6 +158,18 @@ class Bench:
         self.measure(f"{backend}: event calendar GET .ics", f"{base}/events/{slug}/calendar.ics", "get")
         self.measure(f"{backend}: personal calendar GET .ics", base, "paths", str(files / "my-ics.txt"))
         self.measure(f"{backend}: ticket QR GET .png (cached)", base, "paths", str(files / "qr.txt"))
+
+    def streams(self, backend, base, token, database_url):
+        """The thundering herd when a session goes live, and the published list of participants."""
+        slug, session_ids, people = make_tickets(base, token, database_url, self.out_dir / backend, JOINERS,
+                                                 live=True, listed=True)
+        files = self.out_dir / backend
+        write_lines(files / "joins.txt", [f"/my/{manage}/sessions/{session_ids[0]}/join" for _, manage in people])
+        requests.patch(f"{base}/api/v1/events/{slug}", json={"attendee_list_published": True},
+                       headers={"Authorization": f"Bearer {token}"}, timeout=30).raise_for_status()
+        self.measure(f"{backend}: join redirect, 1,000 people, 100 at once", base, "paths", str(files / "joins.txt"),
+                     expect_status=302, connections=HERD)
+        self.measure(f"{backend}: attendee list GET, 1,000 names", f"{base}/events/{slug}/attendees", "get")
 
     def table(self):
         hello = next((r["rps"] for r in self.rows if r["label"].startswith("hello")), None)
@@ -178,6 +193,8 @@ class Bench:
 
 TICKETS = 2000
 SCANNERS = 20
+JOINERS = 1000
+HERD = 100
 
 
 def write_lines(path, lines):
@@ -185,9 +202,11 @@ def write_lines(path, lines):
     path.write_text("\n".join(lines) + "\n")
 
 
-def make_tickets(base, token, database_url, instance, count):
+def make_tickets(base, token, database_url, instance, count, live=False, listed=False):
     """An event of `count` confirmed registrations made by the real service.
 
+    live: its first session is on now, with a public stream (for joins);
+    listed: everyone agreed to be on the public list.
     Returns (slug, session ids, [(ticket code, personal link token)]).
     """
     from eventsvc import create_app
@@ -196,7 +215,7 @@ def make_tickets(base, token, database_url, instance, count):
     from eventsvc.registration import services as registrations
     from servers import SECRET_KEY
 
-    slug, session_ids = create_open_event(base, token)
+    slug, session_ids = create_open_event(base, token, live=live)
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": SECRET_KEY, "BASE_URL": base,
                       "INSTANCE_PATH": str(instance)})
     tickets = []
@@ -205,7 +224,8 @@ def make_tickets(base, token, database_url, instance, count):
         for n in range(count):
             result = registrations.register(event, {
                 "first_name": f"ผู้เข้าร่วม{n}", "last_name": "ทดสอบประตู", "email": f"door{n}@bench.example.org",
-                "organization": "หน่วยงานทดสอบ", "sector": "public", "attendance": "onsite", "consent_processing": True})
+                "organization": f"หน่วยงานทดสอบที่ {n % 40}", "sector": "public",
+                "attendance": "online" if live else "onsite", "consent_processing": True, "consent_listing": listed})
             tickets.append((result.registration.ticket_code, result.manage_token))
             if n % 200 == 199:
                 db.session.commit()
@@ -219,9 +239,12 @@ def _count(summary, status):
     return (summary or {}).get("statuses", {}).get(str(status), 0)
 
 
-def create_open_event(base, token):
-    """A published event with no capacity limit, so that registration stays open the whole run."""
-    start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=30)
+def create_open_event(base, token, live=False):
+    """A published event with no capacity limit, so that registration stays open the whole run.
+
+    live: the first session started five minutes ago (its stream is on for the whole run).
+    """
+    start = datetime.now(timezone.utc).replace(microsecond=0) + (timedelta(minutes=-5) if live else timedelta(days=30))
     body = {
         "slug": f"bench-{uuid.uuid4().hex[:8]}", "title_th": "ประชาพิจารณ์ (ร่าง) แผนทดสอบสมรรถนะ",
         "title_en": "Benchmark hearing", "kind": "public_hearing", "format": "hybrid", "registration_mode": "open",

@@ -7,7 +7,7 @@ from werkzeug.routing import IntegerConverter
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
-from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .extensions import babel, cache, csrf, db, limiter, login_manager, migrate
 from .extensions import api as rest_api  # not "api": that name is the eventsvc.api package
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,6 +68,7 @@ def create_app(config=None):
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
+    cache.init_app(app)
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(ROOT / "translations"))
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -79,9 +80,11 @@ def create_app(config=None):
     from .invitations import models as _invitation_models  # noqa: F401
     from .mail import models as _mail_models  # noqa: F401
     from .checkin import models as _checkin_models  # noqa: F401
+    from .livestream import models as _livestream_models  # noqa: F401
     # The kinds of message each capability sends (see mail/kinds.py).
     from .registration import messages as _registration_messages  # noqa: F401
     from .invitations import messages as _invitation_messages  # noqa: F401
+    from .livestream import messages as _livestream_messages  # noqa: F401
 
     rest_api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer", "description": "flask --app wsgi user token EMAIL"}
@@ -100,6 +103,8 @@ def create_app(config=None):
     from .invitations.views import bp as invitations_bp
     from .tickets.views import bp as tickets_bp
     from .checkin.views import bp as checkin_bp
+    from .livestream.views import bp as livestream_bp
+    from .attendees.views import bp as attendees_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(events_bp)
@@ -108,6 +113,8 @@ def create_app(config=None):
     app.register_blueprint(invitations_bp)
     app.register_blueprint(tickets_bp)
     app.register_blueprint(checkin_bp)
+    app.register_blueprint(livestream_bp)
+    app.register_blueprint(attendees_bp)
 
     # After the API: flask-smorest registers its own HTTPException handler.
     from . import errors
@@ -122,16 +129,19 @@ def create_app(config=None):
 
     cli.init_app(app)
 
+    from .livestream.services import frame_sources
+
+    with app.app_context():
+        # Players may be embedded from exactly the configured stream hosts, and from nowhere else.
+        policy = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                  f"frame-src {frame_sources() or 'none'}; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
-        )
+        response.headers.setdefault("Content-Security-Policy", policy)
         return response
 
     return app

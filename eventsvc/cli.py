@@ -1,4 +1,4 @@
-"""flask commands: user (create, token), demo, outbox (deliver)."""
+"""flask commands: user (create, token), demo, outbox (deliver), reminders (send)."""
 import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
@@ -80,7 +80,24 @@ def deliver_command(loop, interval):
         click.echo(f"  {error}", err=True)
 
 
+reminders_cli = AppGroup("reminders", help="Reminders before each session.")
+
+
+@reminders_cli.command("send")
+def send_reminders_command():
+    """Write the reminders that are due (safe every minute, twice at once, or on two machines); the outbox sends them."""
+    from .clock import now
+    from .extensions import write_transactions
+    from .livestream.reminders import send_reminders
+
+    with write_transactions():
+        offered = send_reminders(now())
+        db.session.commit()
+    click.echo(f"{offered} reminders written to the outbox.")
+
+
 def init_app(app):
     app.cli.add_command(user_cli)
     app.cli.add_command(outbox_cli)
+    app.cli.add_command(reminders_cli)
     app.cli.add_command(demo_command)

@@ -48,6 +48,10 @@ def load(instance_path):
         "REDIS_URL": redis_url,
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "CACHE_TYPE": "RedisCache" if redis_url else "SimpleCache",
+        "CACHE_REDIS_URL": redis_url or None,
+        "CACHE_KEY_PREFIX": _env("RATELIMIT_KEY_PREFIX", "eventsvc") + "-cache-",
+        "CACHE_DEFAULT_TIMEOUT": 300,
         "RATELIMIT_KEY_PREFIX": _env("RATELIMIT_KEY_PREFIX", "eventsvc"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_LOGIN": _env("RATELIMIT_LOGIN", "10 per minute;50 per hour"),
@@ -69,6 +73,12 @@ def load(instance_path):
             "youtube.com,www.youtube.com,youtu.be,facebook.com,www.facebook.com,fb.watch,"
             "zoom.us,*.zoom.us,teams.microsoft.com,teams.live.com,vimeo.com,player.vimeo.com",
         ).split(","),
+        "STREAM_OPENS_MINUTES": float(_env("STREAM_OPENS_MINUTES", "15")),
+        "REMINDER_DAY_BEFORE_HOURS": float(_env("REMINDER_DAY_BEFORE_HOURS", "24")),
+        "REMINDER_SOON_MINUTES": float(_env("REMINDER_SOON_MINUTES", "60")),
+        "ATTENDEE_LIST_DAYS": float(_env("ATTENDEE_LIST_DAYS", "30")),
+        # A callable returning an aware UTC datetime: tests set it to control the time (eventsvc/clock.py).
+        "CLOCK": None,
         "PROXY_COUNT": int(_env("PROXY_COUNT", "0")),
         "VIEW_COUNT_FLUSH_SECONDS": float(_env("VIEW_COUNT_FLUSH_SECONDS", "5")),
         "INVITATION_IMPORT_MAX_ROWS": int(_env("INVITATION_IMPORT_MAX_ROWS", "20000")),

@@ -4,6 +4,7 @@ from contextvars import ContextVar
 
 from flask import has_request_context, request
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -32,6 +33,8 @@ csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 api = Api()
+# Pages whose content changes rarely (the published attendee list); in memory, or Redis when configured.
+cache = Cache()
 
 
 @event.listens_for(Engine, "connect")

@@ -82,3 +82,26 @@ document.addEventListener("change", function (event) {
     }, 5000);
   }
 })();
+
+// Countdowns to a stream: "in 2 d 03:04:05"; a page that asks for it reloads when the time comes.
+(function () {
+  var clocks = document.querySelectorAll(".countdown[data-until]");
+  if (!clocks.length) { return; }
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function tick() {
+    var now = Date.now();
+    clocks.forEach(function (clock) {
+      var left = Math.max(0, Math.floor((Date.parse(clock.getAttribute("data-until")) - now) / 1000));
+      if (left === 0 && clock.hasAttribute("data-reload") && !clock.dataset.reloading) {
+        clock.dataset.reloading = "1";
+        window.location.reload();
+        return;
+      }
+      var days = Math.floor(left / 86400), rest = left % 86400;
+      clock.textContent = "(" + (days ? days + " d " : "") + pad(Math.floor(rest / 3600)) + ":" +
+        pad(Math.floor(rest % 3600 / 60)) + ":" + pad(rest % 60) + ")";
+    });
+  }
+  tick();
+  setInterval(tick, 1000);
+})();

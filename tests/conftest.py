@@ -249,6 +249,30 @@ def queries(db):
     return record
 
 
+class Clock:
+    """The app's time, set by the test: clock.set(datetime), clock.move(timedelta)."""
+
+    def __init__(self, now):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+    def set(self, now):
+        self.now = now
+
+    def move(self, delta):
+        self.now += delta
+
+
+@pytest.fixture
+def clock(app):
+    """The time the app sees (eventsvc/clock.py reads the CLOCK setting); starts at the real now."""
+    controlled = Clock(utcnow())
+    app.config["CLOCK"] = controlled
+    return controlled
+
+
 @pytest.fixture
 def staff(make_user):
     return make_user(Role.checkin, "door-staff@example.org")

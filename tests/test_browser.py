@@ -504,3 +504,58 @@ def test_the_door_page_answers_a_scanner_without_reloading(page, live_server):
     field.press("Enter")
     expect(page.locator("#door-answer")).to_have_attribute("data-result", "invalid")
     assert page.evaluate("() => performance.getEntriesByType('navigation').length") == before  # no page load
+
+
+def test_a_registrant_joins_the_afternoon_stream_and_the_published_list_shows_who_agreed(page, browser, live_server):
+    from datetime import datetime, timezone
+
+    from eventsvc.events.services import get_event
+    from eventsvc.registration import services as registration_services
+    from eventsvc.timefmt import BANGKOK
+
+    with live_server.app.app_context():
+        hearing = get_event(HEARING_SLUG, with_sessions=True)
+        afternoon = hearing.sessions[1]
+        stream = afternoon.stream_url
+        listed = registration_services.register(hearing, {
+            "first_name": "ปรีดา", "last_name": "ยินดีเปิดเผย", "email": "preeda.listed@example.org",
+            "organization": "สภาองค์กรของผู้บริโภค", "sector": "civil_society", "attendance": "online",
+            "consent_processing": True, "consent_listing": True})
+        registration_services.register(hearing, {
+            "first_name": "สมศรี", "last_name": "ขอไม่เปิดเผย", "email": "somsri.private@example.org",
+            "organization": "บริษัทเอกชน", "sector": "private", "attendance": "online", "consent_processing": True})
+        db.session.commit()
+        token, afternoon_id = listed.manage_token, afternoon.id
+    live_server.app.config["CLOCK"] = lambda: datetime(2027, 2, 25, 13, 30, tzinfo=BANGKOK).astimezone(timezone.utc)
+    organizer_context = browser.new_context(base_url=live_server.url, locale="th-TH", timezone_id="Asia/Bangkok")
+    try:
+        organizer = organizer_context.new_page()
+        organizer.set_default_timeout(TIMEOUT_MS)
+        sign_in(organizer, live_server)
+        organizer.goto(f"/organizer/events/{HEARING_SLUG}/attendance")
+        joined = organizer.locator(f'tr[data-session="{afternoon_id}"] .joined-online')
+        before = int(joined.inner_text())
+
+        # The registrant: their page, the afternoon's join button, the stream (answered here: no internet).
+        page.route("https://www.youtube.com/**", lambda route: route.fulfill(
+            status=200, content_type="text/html", body="<html><body><h1 id='stream'>YouTube</h1></body></html>"))
+        page.goto(f"/my/{token}")
+        page.locator(f"#join-{afternoon_id}").click()
+        page.wait_for_url(stream)
+        expect(page.locator("#stream")).to_have_text("YouTube")
+
+        organizer.reload()
+        expect(joined).to_have_text(str(before + 1))
+
+        # The organizer publishes the list: the consenting person is on it, the other is not.
+        with organizer.expect_navigation():
+            organizer.locator(f'form[action="/organizer/events/{HEARING_SLUG}/attendees/publish"] button').click()
+        expect(organizer.locator("#list-state")).to_have_attribute("data-public", "yes")
+        page.goto(f"/events/{HEARING_SLUG}/attendees")
+        expect(page.locator("main")).to_contain_text("ปรีดา ยินดีเปิดเผย")
+        expect(page.locator("main")).to_contain_text("สภาองค์กรของผู้บริโภค")
+        expect(page.locator("main")).not_to_contain_text("สมศรี")
+        expect(page.locator("main")).not_to_contain_text("@")
+    finally:
+        organizer_context.close()
+        live_server.app.config["CLOCK"] = None

@@ -69,11 +69,14 @@ class EventPatch(EventFields):
     pass
 
 
-class SessionOut(Schema):
+class SessionRef(Schema):
     id = fields.Integer()
     name_th = fields.String()
     name_en = fields.String()
     starts_at = fields.AwareDateTime()
+
+
+class SessionOut(SessionRef):
     ends_at = fields.AwareDateTime()
     capacity = fields.Integer(allow_none=True)
     seats_left = fields.Integer(allow_none=True)
@@ -225,6 +228,40 @@ class CheckinOut(Schema):
     checked_in_by = fields.String(allow_none=True)
     method = fields.String()
     registration = fields.Nested(CheckinHolder)
+
+
+class SessionAttendanceOut(SessionRef):
+    registered = fields.Integer()
+    checked_in = fields.Integer()
+    joined_online = fields.Integer()
+    took_part = fields.Integer()
+
+
+class BreakdownOut(Schema):
+    key = fields.String(metadata={"description": "the sector, or the organization as typed"})
+    registered = fields.Integer()
+    took_part = fields.Integer()
+
+
+class AttendanceOut(Schema):
+    registered = fields.Integer()
+    took_part = fields.Integer()
+    sessions = fields.List(fields.Nested(SessionAttendanceOut))
+    by_sector = fields.List(fields.Nested(BreakdownOut))
+    by_organization = fields.List(fields.Nested(BreakdownOut))
+
+
+class AttendeeOut(Schema):
+    name = fields.String()
+    organization = fields.String()
+    sector = fields.String()
+
+
+class AttendeeListOut(Schema):
+    event = fields.String()
+    registered = fields.Integer(metadata={"description": "everyone registered (confirmed), listed or not"})
+    listed = fields.Integer()
+    attendees = fields.List(fields.Nested(AttendeeOut))
 
 
 class RegistrationQuery(Schema):

@@ -401,3 +401,38 @@ def check_in(data):
         "registration": {"name": registration.full_name, "organization": registration.organization,
                          "status": registration.status.value},
     }
+
+
+# ---- attendance and the published list ----------------------------------------------------
+
+@blp.route("/events/<slug>/attendance")
+@token_required
+@blp.doc(security=[{"bearer": []}])
+@blp.response(200, schemas.AttendanceOut)
+@_documented(401, 403, 404)
+def attendance(slug):
+    """Per session: registered, checked in on site, joined online, took part; and by sector and organization."""
+    from ..attendees.services import attendance_report
+
+    event = _managed_event(slug)
+    return attendance_report(event)
+
+
+@blp.route("/events/<slug>/attendees")
+@blp.response(200, schemas.AttendeeListOut)
+@_documented(404)
+def attendees(slug):
+    """The published list of participants: only people who agreed to be listed, name and organization.
+
+    404 while the organizer has not published it, and after it unpublished
+    itself (EVENTSVC_ATTENDEE_LIST_DAYS after the event).
+    """
+    from .. import clock
+    from ..attendees.services import list_is_public, public_attendees
+
+    event = _event_or_404(slug)
+    if not list_is_public(event, clock.now()):
+        raise NotFound(_("The list of participants is not published."))
+    groups, shown, registered = public_attendees(event, request.args.get("q", ""), "sector")
+    return {"event": event.slug, "registered": registered, "listed": shown,
+            "attendees": [dict(person, sector=sector) for sector, people in groups for person in people]}

@@ -6,7 +6,9 @@ from flask import Blueprint, abort, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from .. import clock
 from ..accounts.services import can_manage
+from ..livestream.services import embed_url, live_sessions, opens_at, stream_state
 from ..extensions import db
 from ..forms_common import button_action, save_form
 from ..mail.services import counts_for_event as message_counts
@@ -22,8 +24,12 @@ bp = Blueprint("events", __name__)
 
 @bp.route("/")
 def index():
-    events = db.session.scalars(services.published_events()).all()
-    return render_template("events/index.html", events=events, window_state=window_state)
+    from sqlalchemy.orm import selectinload
+
+    events = db.session.scalars(services.published_events().options(selectinload(Event.sessions))).all()
+    now = clock.now()
+    live = {event.id: sessions for event in events if (sessions := live_sessions(event, now))}
+    return render_template("events/index.html", events=events, window_state=window_state, live=live)
 
 
 def _public_event_or_404(slug, **load):
@@ -36,11 +42,15 @@ def _public_event_or_404(slug, **load):
 @bp.route("/events/<slug>")
 def event_page(slug):
     event = _public_event_or_404(slug, with_sessions=True, with_attachments=True)
+    now = clock.now()
+    streams = {s.id: {"state": stream_state(s, now), "opens_at": opens_at(s),
+                      "embed": embed_url(s.public_stream_url)} for s in event.sessions}
     html = render_template(
         "events/event.html",
         event=event,
         state=window_state(event),
         can_manage=can_manage(current_user, event),
+        streams=streams,
     )
     services.record_page_view(event)
     return html

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from ..csvexport import csv_response
+from ..spreadsheets import csv_response
 from ..events.views import managed_event_or_404, organizer_required
 from ..extensions import db, limiter
 from ..forms_common import apply_field_errors, button_action

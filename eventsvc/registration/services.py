@@ -596,6 +596,7 @@ def personal_data(registration):
     """Everything kept about the person, as they may download it."""
     from ..checkin.services import checkins_of
     from ..invitations.models import Invitation
+    from ..livestream.models import OnlineAttendance
     from ..mail.models import OutboxMessage
 
     def when(value):
@@ -621,6 +622,10 @@ def personal_data(registration):
         },
         "check_ins": [{"session_id": c.session_id, "at": when(c.created_at), "method": c.method.value}
                       for c in checkins_of(registration).values()],
+        "online_joins": [{"session_id": a.session_id, "first": when(a.first_joined_at), "last": when(a.last_joined_at),
+                          "times": a.joins}
+                         for a in db.session.scalars(sa.select(OnlineAttendance)
+                                                     .where(OnlineAttendance.registration_id == registration.id))],
         "messages": [{"kind": m.kind, "to": m.to_address, "status": m.status.value, "written_at": when(m.created_at),
                       "sent_at": when(m.sent_at)}
                      for m in db.session.scalars(sa.select(OutboxMessage)

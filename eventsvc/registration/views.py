@@ -1,6 +1,8 @@
 """The registration form, the registrant's own page, and the organizer's list of registrations."""
 import secrets
 
+import sqlalchemy as sa
+
 from flask import Blueprint, abort, current_app, g, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -243,16 +245,18 @@ def erase_my_data(token):
 @bp.route("/organizer/events/<slug>/registrations")
 @organizer_required
 def event_registrations(slug):
-    event = managed_event_or_404(slug)
-    status = request.args.get("status") or None
-    if status not in (None, *[s.value for s in RegistrationStatus]):
-        abort(400)
+    from ..attendees.views import registrations_page
+    from ..checkin.models import Checkin
+
+    event = managed_event_or_404(slug, with_sessions=True)
     if not 1 <= request.args.get("page", 1, type=int) <= 1_000_000:
         abort(404)
-    page = db.paginate(services.registrations_for(event, status), per_page=100, max_per_page=500)
+    filters, page = registrations_page(event)
+    ids = [r.id for r in page.items]
+    checked = set(db.session.scalars(sa.select(Checkin.registration_id).where(Checkin.registration_id.in_(ids)))) if ids else set()
     return render_template(
-        "registration/organizer_list.html", event=event, page=page,
-        counts=services.counts_by_status(event), status=status,
+        "registration/organizer_list.html", event=event, page=page, filters=filters, checked=checked,
+        counts=services.counts_by_status(event), active={k: v for k, v in filters.items() if v},
     )
 
 

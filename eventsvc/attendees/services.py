@@ -1,0 +1,230 @@
+"""Who took part: the published attendee list (consenting people only), the organizer's lists, numbers and exports."""
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ..checkin.models import Checkin
+from ..extensions import db
+from ..livestream.models import OnlineAttendance
+from ..registration.models import Registration, RegistrationStatus, Sector, registration_sessions
+
+GROUPINGS = ("organization", "sector")
+
+
+# ---- the public list ---------------------------------------------------------------------
+
+def list_closes_at(event):
+    """When a published list unpublishes itself: EVENTSVC_ATTENDEE_LIST_DAYS after the event."""
+    if event.ends_at is None:
+        return None
+    return event.ends_at + timedelta(days=current_app.config["ATTENDEE_LIST_DAYS"])
+
+
+def list_is_public(event, now):
+    """Published by the organizer, the event not a draft, and not yet past its closing day."""
+    if not event.attendee_list_published or not event.is_published:
+        return False
+    closes = list_closes_at(event)
+    return closes is None or now < closes
+
+
+def _listed(event):
+    """The registrations that appear on the public list: confirmed, consenting, not erased."""
+    return sa.and_(Registration.event_id == event.id, Registration.status == RegistrationStatus.confirmed,
+                   Registration.consent_listing.is_(True), Registration.erased_at.is_(None))
+
+
+def _like(text):
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def public_attendees(event, search="", group_by="organization"):
+    """(groups, shown, registered): [(group name, [(name, organization)])], how many are listed, how many registered.
+
+    Only what a listed person agreed to show: title, name, organization
+    (and the sector the group is named after). Never an e-mail or a phone.
+    """
+    columns = (Registration.title_prefix, Registration.first_name, Registration.last_name,
+               Registration.organization, Registration.sector)
+    query = sa.select(*columns).where(_listed(event))
+    search = " ".join((search or "").split())[:100]
+    if search:
+        pattern = _like(search)
+        name = Registration.title_prefix + Registration.first_name + " " + Registration.last_name
+        query = query.where(sa.or_(name.ilike(pattern, escape="\\"), Registration.organization.ilike(pattern, escape="\\"),
+                                   (Registration.first_name + " " + Registration.last_name).ilike(pattern, escape="\\")))
+    key = Registration.sector if group_by == "sector" else Registration.organization
+    rows = db.session.execute(query.order_by(key, Registration.first_name, Registration.last_name)).all()
+    groups, current = [], None
+    for prefix, first, last, organization, sector in rows:
+        group = sector.value if group_by == "sector" else organization
+        if current is None or current[0] != group:
+            current = (group, [])
+            groups.append(current)
+        joiner = " " if prefix.isascii() and prefix else ""
+        current[1].append({"name": " ".join(p for p in (prefix + joiner + first, last) if p),
+                           "organization": organization})
+    registered = db.session.scalar(sa.select(sa.func.count()).select_from(Registration).where(
+        Registration.event_id == event.id, Registration.status == RegistrationStatus.confirmed))
+    return groups, len(rows), registered
+
+
+def list_version(event):
+    """What the public list depends on, in one aggregate query: it changes whenever the list may change."""
+    count, last = db.session.execute(sa.select(sa.func.count(), sa.func.max(Registration.updated_at))
+                                     .where(Registration.event_id == event.id)).one()
+    return f"{event.id}:{event.updated_at.timestamp() if event.updated_at else 0}:{count}:{last.timestamp() if last else 0}"
+
+
+def set_list_published(event, published, actor=None):
+    event.attendee_list_published = bool(published)
+    db.session.flush()
+    return event
+
+
+def stop_listing_me(registration, actor=None):
+    """The person withdraws their consent to be listed: gone from the public list at once."""
+    registration.consent_listing = False
+    db.session.flush()
+    return registration
+
+
+# ---- the numbers -----------------------------------------------------------------------------
+
+def attendance_report(event):
+    """Per session: registered, checked in on site, joined online, took part (either); by sector and organization."""
+    confirmed = sa.and_(Registration.event_id == event.id, Registration.status == RegistrationStatus.confirmed)
+    registered = dict(db.session.execute(
+        sa.select(registration_sessions.c.session_id, sa.func.count())
+        .join(Registration, Registration.id == registration_sessions.c.registration_id)
+        .where(confirmed).group_by(registration_sessions.c.session_id)).all())
+    onsite = dict(db.session.execute(sa.select(Checkin.session_id, sa.func.count()).where(Checkin.event_id == event.id)
+                                     .group_by(Checkin.session_id)).all())
+    online = dict(db.session.execute(
+        sa.select(OnlineAttendance.session_id, sa.func.count()).where(OnlineAttendance.event_id == event.id)
+        .group_by(OnlineAttendance.session_id)).all())
+    # Who took part at all, per session: a check-in or a join (one person counts once).
+    took_part = sa.union(
+        sa.select(Checkin.registration_id.label("registration_id"), Checkin.session_id.label("session_id"))
+        .where(Checkin.event_id == event.id),
+        sa.select(OnlineAttendance.registration_id, OnlineAttendance.session_id).where(OnlineAttendance.event_id == event.id),
+    ).subquery()
+    participants = dict(db.session.execute(
+        sa.select(took_part.c.session_id, sa.func.count()).group_by(took_part.c.session_id)).all())
+    sessions = [{"id": s.id, "name_th": s.name_th, "name_en": s.name_en, "starts_at": s.starts_at,
+                 "registered": registered.get(s.id, 0), "checked_in": onsite.get(s.id, 0),
+                 "joined_online": online.get(s.id, 0), "took_part": participants.get(s.id, 0)}
+                for s in event.sessions]
+    anyone = sa.select(took_part.c.registration_id).distinct().subquery()
+    part = sa.case((Registration.id.in_(sa.select(anyone.c.registration_id)), 1), else_=0)
+
+    def breakdown(column):
+        return [{"key": key.value if hasattr(key, "value") else key, "registered": n, "took_part": int(took or 0)}
+                for key, n, took in db.session.execute(
+                    sa.select(column, sa.func.count(), sa.func.sum(part)).where(confirmed)
+                    .group_by(column).order_by(sa.func.count().desc(), column)).all()]
+
+    return {
+        "sessions": sessions,
+        "by_sector": breakdown(Registration.sector),
+        "by_organization": breakdown(Registration.organization),
+        "registered": db.session.scalar(sa.select(sa.func.count()).select_from(Registration).where(confirmed)),
+        "took_part": db.session.scalar(sa.select(sa.func.count()).select_from(anyone)),
+    }
+
+
+# ---- the organizer's list and its exports ------------------------------------------------
+
+FILTERS = ("status", "session", "sector", "attendance", "checked_in", "q")
+
+
+def filtered_registrations(event, status=None, session=None, sector=None, attendance=None, checked_in=None, q=None):
+    """The event's registrations as the organizer filters them, in order of registration."""
+    query = sa.select(Registration).where(Registration.event_id == event.id)
+    if status:
+        query = query.where(Registration.status == RegistrationStatus(status))
+    if session:
+        query = query.where(Registration.id.in_(sa.select(registration_sessions.c.registration_id)
+                                                .where(registration_sessions.c.session_id == session)))
+    if sector:
+        query = query.where(Registration.sector == Sector(sector))
+    if attendance:
+        query = query.where(Registration.attendance == attendance)
+    if checked_in in ("yes", "no"):
+        came = sa.select(Checkin.registration_id).where(Checkin.event_id == event.id)
+        if session:
+            came = came.where(Checkin.session_id == session)
+        query = query.where(Registration.id.in_(came) if checked_in == "yes" else Registration.id.not_in(came))
+    q = " ".join((q or "").split())[:100]
+    if q:
+        pattern = _like(q)
+        query = query.where(sa.or_(*(column.ilike(pattern, escape="\\") for column in (
+            Registration.first_name + " " + Registration.last_name, Registration.email, Registration.organization,
+            Registration.phone))))
+    return query.order_by(Registration.created_at, Registration.id)
+
+
+EXPORT_COLUMNS = ("no", "status", "title_prefix", "first_name", "last_name", "organization", "position", "sector",
+                  "email", "phone", "attendance", "sessions", "checked_in", "joined_online", "consent_listing",
+                  "registered_at", "invited")
+
+
+_EXPORTED = (Registration.id, Registration.status, Registration.title_prefix, Registration.first_name,
+             Registration.last_name, Registration.organization, Registration.position, Registration.sector,
+             Registration.email, Registration.phone, Registration.attendance, Registration.consent_listing,
+             Registration.created_at, Registration.invitation_id)
+
+
+def export_rows(event, query, batch=1000):
+    """The header, then one row per registration of `query`: read `batch` at a time, memory stays flat.
+
+    Pages are taken by id (keyset, not OFFSET) as plain rows (no ORM
+    objects to build and let go), each with its sessions, check-ins and
+    online joins in three more queries.
+    """
+    from ..timefmt import to_local
+
+    yield EXPORT_COLUMNS
+    names = {s.id: s.name_th for s in event.sessions}
+    rows = query.with_only_columns(*_EXPORTED).order_by(None).order_by(Registration.id).limit(batch)
+    number, last_id = 0, 0
+    while True:
+        page = db.session.execute(rows.where(Registration.id > last_id)).all()
+        if not page:
+            return
+        ids = [row.id for row in page]
+        chosen = {}
+        for registration_id, session_id in db.session.execute(
+                sa.select(registration_sessions.c.registration_id, registration_sessions.c.session_id)
+                .where(registration_sessions.c.registration_id.in_(ids)).order_by(registration_sessions.c.session_id)):
+            chosen.setdefault(registration_id, []).append(session_id)
+        checked = _pairs(sa.select(Checkin.registration_id, Checkin.session_id).where(Checkin.registration_id.in_(ids)))
+        joined = _pairs(sa.select(OnlineAttendance.registration_id, OnlineAttendance.session_id)
+                        .where(OnlineAttendance.registration_id.in_(ids)))
+        for row in page:
+            number += 1
+            mine = chosen.get(row.id, [])
+            yield (number, row.status.value, row.title_prefix, row.first_name, row.last_name, row.organization,
+                   row.position, row.sector.value, row.email, row.phone, row.attendance.value,
+                   "; ".join(names.get(i, str(i)) for i in mine),
+                   "; ".join(names.get(i, str(i)) for i in mine if (row.id, i) in checked),
+                   "; ".join(names.get(i, str(i)) for i in mine if (row.id, i) in joined),
+                   "yes" if row.consent_listing else "no", to_local(row.created_at).strftime("%Y-%m-%d %H:%M"),
+                   "yes" if row.invitation_id else "no")
+        last_id = ids[-1]
+
+
+def _pairs(statement):
+    return {(registration_id, session_id) for registration_id, session_id in db.session.execute(statement)}
+
+
+def sign_in_sheet(event, session):
+    """The confirmed people of one session, by name: the paper list at the door (ใบลงทะเบียน)."""
+    return db.session.scalars(
+        sa.select(Registration).where(Registration.event_id == event.id,
+                                      Registration.status == RegistrationStatus.confirmed,
+                                      Registration.id.in_(sa.select(registration_sessions.c.registration_id)
+                                                          .where(registration_sessions.c.session_id == session.id)))
+        .order_by(Registration.first_name, Registration.last_name, Registration.id)
+    ).all()

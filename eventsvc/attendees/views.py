@@ -1,0 +1,116 @@
+"""The published attendee list, and the organizer's numbers, filtered lists, exports and sign-in sheets."""
+from flask import Blueprint, abort, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+import hashlib
+
+from .. import clock
+from ..events.views import _public_event_or_404, managed_event_or_404, organizer_required
+from ..extensions import cache, db
+from ..templating import current_locale
+from ..forms_common import button_action
+from ..registration.models import Attendance, RegistrationStatus, Sector
+from ..registration.views import _registration_by_token_or_404, personal_link_limit
+from ..spreadsheets import csv_response, xlsx_response
+from . import services
+
+bp = Blueprint("attendees", __name__)
+
+
+# ---- public ------------------------------------------------------------------------------
+
+@bp.route("/events/<slug>/attendees")
+def public_list(slug):
+    event = _public_event_or_404(slug)
+    if not services.list_is_public(event, clock.now()):
+        abort(404)
+    group_by = request.args.get("group") if request.args.get("group") in services.GROUPINGS else "organization"
+    search = " ".join(request.args.get("q", "").split())[:100]
+    # Rendered once per version of the list: a new registration, a withdrawn consent or an
+    # edit of the event makes a new key (and the old entry simply ages out).
+    key = f"attendees:{services.list_version(event)}:{current_locale()}:{group_by}:{hashlib.sha256(search.encode()).hexdigest()[:16]}"
+    html = cache.get(key)
+    if html is None:
+        groups, shown, registered = services.public_attendees(event, search, group_by)
+        html = render_template("attendees/public_list.html", event=event, groups=groups, shown=shown,
+                               registered=registered, group_by=group_by, search=search)
+        cache.set(key, html, timeout=600)
+    return html
+
+
+@bp.route("/my/<token>/unlist", methods=["POST"])
+@personal_link_limit
+def unlist_me(token):
+    registration = _registration_by_token_or_404(token)
+    return button_action(lambda: services.stop_listing_me(registration),
+                         message=_("Your name is no longer in the public list of participants."),
+                         next_url=url_for("registration.my_registration", token=token))
+
+
+# ---- the organizer ---------------------------------------------------------------------------
+
+@bp.route("/organizer/events/<slug>/attendance")
+@organizer_required
+def attendance(slug):
+    event = managed_event_or_404(slug, with_sessions=True)
+    return render_template("attendees/attendance.html", event=event, report=services.attendance_report(event),
+                           list_public=services.list_is_public(event, clock.now()),
+                           list_closes_at=services.list_closes_at(event))
+
+
+@bp.route("/organizer/events/<slug>/attendees/<any(publish, unpublish):action>", methods=["POST"])
+@organizer_required
+def publish_list(slug, action):
+    event = managed_event_or_404(slug)
+    published = action == "publish"
+    return button_action(lambda: services.set_list_published(event, published, actor=current_user),
+                         message=_("The attendee list is published.") if published
+                         else _("The attendee list is no longer public."),
+                         next_url=url_for("attendees.attendance", slug=slug))
+
+
+def list_filters(event):
+    """The organizer's filters from the query string; 400 for a value that is not one of the allowed ones."""
+    args = request.args
+    filters = {
+        "status": args.get("status") or None, "session": args.get("session", type=int) or None,
+        "sector": args.get("sector") or None, "attendance": args.get("attendance") or None,
+        "checked_in": args.get("checked_in") or None, "q": args.get("q", "")[:100],
+    }
+    allowed = {"status": [s.value for s in RegistrationStatus], "sector": [s.value for s in Sector],
+               "attendance": [a.value for a in Attendance], "checked_in": ["yes", "no"]}
+    for name, values in allowed.items():
+        if filters[name] is not None and filters[name] not in values:
+            abort(400)
+    if filters["session"] is not None and filters["session"] not in {s.id for s in event.sessions}:
+        abort(400)
+    return filters
+
+
+@bp.route("/organizer/events/<slug>/registrations.<any(csv, xlsx):kind>")
+@organizer_required
+def export(slug, kind):
+    event = managed_event_or_404(slug, with_sessions=True)
+    query = services.filtered_registrations(event, **list_filters(event))
+    rows = services.export_rows(event, query)
+    filename = f"registrations-{event.slug}.{kind}"
+    return csv_response(rows, filename) if kind == "csv" else xlsx_response(rows, filename, sheet="registrations")
+
+
+@bp.route("/organizer/events/<slug>/sessions/<id:session_id>/sign-in-sheet")
+@organizer_required
+def sign_in_sheet(slug, session_id):
+    event = managed_event_or_404(slug, with_sessions=True)
+    session = next((s for s in event.sessions if s.id == session_id), None)
+    if session is None:
+        abort(404)
+    return render_template("attendees/sign_in_sheet.html", event=event, session=session,
+                           people=services.sign_in_sheet(event, session))
+
+
+def registrations_page(event):
+    """The organizer's list of registrations with its filters (the view lives in registration, the rules here)."""
+    filters = list_filters(event)
+    page = db.paginate(services.filtered_registrations(event, **filters), per_page=100, max_per_page=500)
+    return filters, page

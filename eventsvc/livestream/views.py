@@ -1,0 +1,34 @@
+"""The registrant's stable join link: it records online attendance and leads to the stream, or says when it opens."""
+from flask import Blueprint, abort, redirect, render_template
+
+from .. import clock
+from ..events.models import EventSession
+from ..extensions import db, write_transactions
+from ..registration.views import _registration_by_token_or_404, personal_link_limit
+from . import services
+
+bp = Blueprint("livestream", __name__)
+
+
+@bp.route("/my/<token>/sessions/<id:session_id>/join")
+@personal_link_limit
+def join(token, session_id):
+    # A GET that writes (the attendance): on SQLite it takes the write lock from its first statement.
+    with write_transactions():
+        registration = _registration_by_token_or_404(token)
+        session = db.session.get(EventSession, session_id)
+        if session is None:
+            abort(404)
+        try:
+            outcome = services.join(registration, session, clock.now())
+        except services.JoinRefused as refused:
+            db.session.rollback()
+            return render_template("livestream/join.html", registration=registration, event=registration.event,
+                                   session=session, token=token, refusal=refused), 403
+        db.session.commit()
+    if outcome.state == services.StreamState.live and outcome.target:
+        return redirect(outcome.target, code=302)
+    if outcome.state == services.StreamState.ended and outcome.target:
+        return redirect(outcome.target, code=302)
+    return render_template("livestream/join.html", registration=registration, event=registration.event,
+                           session=session, token=token, outcome=outcome)

@@ -1,0 +1,266 @@
+"""Who took part: the published list (consenting people only, no contact data), the numbers, exports and sign-in sheets."""
+import csv
+import io
+import re
+import tracemalloc
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from conftest import csrf_from, person
+from eventsvc.attendees import services
+from eventsvc.checkin import services as checkin_services
+from eventsvc.checkin.models import CheckinMethod
+from eventsvc.events import services as event_services
+from eventsvc.livestream.services import record_join
+from eventsvc.registration import services as registration_services
+from eventsvc.spreadsheets import csv_chunks
+
+PHONE = re.compile(r"0\d[\d -]{7,11}\d")
+
+
+def register(db, event, n, **overrides):
+    result = registration_services.register(event, person(n, **overrides))
+    db.session.commit()
+    return result.registration, result.manage_token
+
+
+@pytest.fixture
+def published(db, make_event):
+    event = make_event(contact_phone="", contact_email="")
+    event_services.update_event(event, {"attendee_list_published": True})
+    db.session.commit()
+    return event
+
+
+def test_the_list_is_404_until_published(db, client, make_event):
+    event = make_event()
+    register(db, event, 1, consent_listing=True)
+    assert client.get(f"/events/{event.slug}/attendees").status_code == 404
+    assert client.get(f"/api/v1/events/{event.slug}/attendees").status_code == 404
+    event_services.update_event(event, {"attendee_list_published": True})
+    db.session.commit()
+    assert client.get(f"/events/{event.slug}/attendees").status_code == 200
+
+
+def test_only_people_who_agreed_are_listed_and_never_their_contact_data(db, client, published):
+    register(db, published, 1, consent_listing=True, organization="กรมการปกครอง")
+    register(db, published, 2, consent_listing=False)
+    register(db, published, 3, consent_listing=True, title_prefix="ดร.", first_name="วิภา", last_name="ศรีสุข",
+             organization="มหาวิทยาลัยเชียงใหม่", sector="academic", phone="053 943 000")
+    html = client.get(f"/events/{published.slug}/attendees").get_data(as_text=True)
+    body = client.get(f"/api/v1/events/{published.slug}/attendees").get_data(as_text=True)
+    for text in (html, body):
+        assert "สมชาย1" in text and "ดร.วิภา ศรีสุข" in text and "มหาวิทยาลัยเชียงใหม่" in text
+        assert "สมชาย2" not in text
+        assert "@" not in text.replace("@media", "") and not PHONE.search(text), PHONE.search(text)
+    assert 'data-registered="3"' in html and 'data-shown="2"' in html
+    api = client.get(f"/api/v1/events/{published.slug}/attendees").get_json()
+    assert (api["registered"], api["listed"]) == (3, 2)
+    assert set(api["attendees"][0]) == {"name", "organization", "sector"}
+
+
+def test_the_list_groups_and_searches(db, client, published):
+    register(db, published, 1, consent_listing=True, organization="กรมการปกครอง", sector="government")
+    register(db, published, 2, consent_listing=True, organization="กรมการปกครอง", sector="government")
+    register(db, published, 3, consent_listing=True, organization="มหาวิทยาลัยมหิดล", sector="academic")
+    html = client.get(f"/events/{published.slug}/attendees").get_data(as_text=True)
+    assert html.count('class="attendee-group"') == 2 and "(2)" in html
+    by_sector = client.get(f"/events/{published.slug}/attendees?group=sector").get_data(as_text=True)
+    assert "สถาบันการศึกษา" in by_sector and "หน่วยงานภาครัฐ" in by_sector  # the sectors' Thai names
+    found = client.get(f"/events/{published.slug}/attendees?q=มหิดล").get_data(as_text=True)
+    assert "สมชาย3" in found and "สมชาย1" not in found
+
+
+def test_withdrawing_consent_takes_effect_at_once(db, client, published):
+    _, token = register(db, published, 1, consent_listing=True)
+    assert "สมชาย1" in client.get(f"/events/{published.slug}/attendees").get_data(as_text=True)
+    page = client.get(f"/my/{token}").get_data(as_text=True)
+    assert client.post(f"/my/{token}/unlist", data={"csrf_token": csrf_from(page)}).status_code == 302
+    assert "สมชาย1" not in client.get(f"/events/{published.slug}/attendees").get_data(as_text=True)
+
+
+def test_cancelled_and_erased_people_leave_the_list(db, client, published):
+    first, _ = register(db, published, 1, consent_listing=True)
+    second, _ = register(db, published, 2, consent_listing=True)
+    registration_services.cancel_registration(first)
+    registration_services.erase_registration(second)
+    db.session.commit()
+    html = client.get(f"/events/{published.slug}/attendees").get_data(as_text=True)
+    assert "สมชาย1" not in html and "สมชาย2" not in html and 'data-shown="0"' in html
+
+
+def test_the_list_unpublishes_itself_after_the_event(db, client, clock, published, login_as, organizer):
+    register(db, published, 1, consent_listing=True)
+    clock.set(published.ends_at + timedelta(days=29))
+    assert client.get(f"/events/{published.slug}/attendees").status_code == 200
+    clock.set(published.ends_at + timedelta(days=30, seconds=1))
+    assert client.get(f"/events/{published.slug}/attendees").status_code == 404
+    assert client.get(f"/api/v1/events/{published.slug}/attendees").status_code == 404
+    login_as(user=organizer)
+    page = client.get(f"/organizer/events/{published.slug}/attendance").get_data(as_text=True)
+    assert 'id="list-state" data-public="no"' in page
+
+
+def test_the_organizer_publishes_and_unpublishes(db, client, login_as, organizer, make_event):
+    event = make_event()
+    login_as(user=organizer)
+    page = client.get(f"/organizer/events/{event.slug}/attendance").get_data(as_text=True)
+    assert client.post(f"/organizer/events/{event.slug}/attendees/publish", data={"csrf_token": csrf_from(page)}).status_code == 302
+    assert client.get(f"/events/{event.slug}/attendees").status_code == 200
+    assert client.post(f"/organizer/events/{event.slug}/attendees/unpublish", data={"csrf_token": csrf_from(page)}).status_code == 302
+    assert client.get(f"/events/{event.slug}/attendees").status_code == 404
+
+
+def test_the_numbers_count_each_person_once(db, client, login_as, organizer, api_token, make_event, staff):
+    event = make_event(format="hybrid")
+    morning, afternoon = event.sessions
+    both, _ = register(db, event, 1, sector="government", organization="กรมการปกครอง")
+    onsite, _ = register(db, event, 2, sector="academic", organization="มหาวิทยาลัยมหิดล")
+    register(db, event, 3, sector="government", organization="กรมการปกครอง")  # registered, did not come
+    checkin_services.check_in(both, morning, staff, CheckinMethod.qr)
+    record_join(both, morning, morning.starts_at)  # came, and also watched: one person
+    checkin_services.check_in(onsite, morning, staff, CheckinMethod.qr)
+    record_join(both, afternoon, afternoon.starts_at)
+    db.session.commit()
+
+    report = services.attendance_report(event)
+    by_session = {s["id"]: s for s in report["sessions"]}
+    assert {k: by_session[morning.id][k] for k in ("registered", "checked_in", "joined_online", "took_part")} == \
+        {"registered": 3, "checked_in": 2, "joined_online": 1, "took_part": 2}
+    assert by_session[afternoon.id]["took_part"] == 1
+    assert (report["registered"], report["took_part"]) == (3, 2)
+    assert {r["key"]: (r["registered"], r["took_part"]) for r in report["by_sector"]} == {
+        "government": (2, 1), "academic": (1, 1)}
+    assert {r["key"]: (r["registered"], r["took_part"]) for r in report["by_organization"]} == {
+        "กรมการปกครอง": (2, 1), "มหาวิทยาลัยมหิดล": (1, 1)}
+    api = client.get(f"/api/v1/events/{event.slug}/attendance", headers={"Authorization": f"Bearer {api_token}"})
+    assert api.status_code == 200 and api.get_json()["took_part"] == 2
+    login_as(user=organizer)
+    html = client.get(f"/organizer/events/{event.slug}/attendance").get_data(as_text=True)
+    assert 'id="total-took-part">2<' in html
+
+
+# ---- the organizer's list and exports ------------------------------------------------------
+
+def test_the_list_filters_and_searches(db, client, login_as, organizer, make_event, staff):
+    event = make_event(format="hybrid")
+    morning, afternoon = event.sessions
+    one, _ = register(db, event, 1, sector="government", attendance="onsite", sessions=[morning.id])
+    register(db, event, 2, sector="academic", attendance="online", sessions=[afternoon.id],
+             organization="มหาวิทยาลัยมหิดล")
+    checkin_services.check_in(one, morning, staff, CheckinMethod.qr)
+    db.session.commit()
+    login_as(user=organizer)
+
+    def emails(**args):
+        query = "&".join(f"{k}={v}" for k, v in args.items())
+        html = client.get(f"/organizer/events/{event.slug}/registrations?{query}").get_data(as_text=True)
+        return sorted(set(re.findall(r"somchai\d@example\.org", html)))
+
+    assert emails() == ["somchai1@example.org", "somchai2@example.org"]
+    assert emails(sector="academic") == ["somchai2@example.org"]
+    assert emails(session=morning.id) == ["somchai1@example.org"]
+    assert emails(attendance="online") == ["somchai2@example.org"]
+    assert emails(checked_in="yes") == ["somchai1@example.org"]
+    assert emails(checked_in="no") == ["somchai2@example.org"]
+    assert emails(q="มหิดล") == ["somchai2@example.org"]
+    assert emails(status="cancelled") == []
+    assert client.get(f"/organizer/events/{event.slug}/registrations?sector=martian").status_code == 400
+    assert client.get(f"/organizer/events/{event.slug}/registrations?session=999999").status_code == 400
+
+
+def test_the_csv_reads_back_with_thai_intact_and_formulas_neutralised(db, client, login_as, organizer, make_event):
+    event = make_event()
+    register(db, event, 1, organization="=HYPERLINK(\"http://evil.example\",\"click\")", position="+66 81 234 5678")
+    register(db, event, 2, first_name="มาลี", organization="@SUM(1+1)", position="-2+3")
+    login_as(user=organizer)
+    response = client.get(f"/organizer/events/{event.slug}/registrations.csv?sector=government")
+    data = response.get_data()
+    assert response.mimetype == "text/csv" and data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert [r["first_name"] for r in rows] == ["สมชาย1", "มาลี"] and rows[0]["last_name"] == "ใจดี"
+    assert rows[0]["organization"] == "'=HYPERLINK(\"http://evil.example\",\"click\")"
+    assert rows[0]["position"] == "'+66 81 234 5678"
+    assert rows[1]["organization"] == "'@SUM(1+1)" and rows[1]["position"] == "'-2+3"
+    assert all(not value.startswith(("=", "+", "-", "@")) for row in rows for value in row.values())
+
+
+def test_the_xlsx_holds_text_not_formulas(db, client, login_as, organizer, make_event):
+    from openpyxl import load_workbook
+
+    event = make_event()
+    register(db, event, 1, organization="=1+1", first_name="สมชาย")
+    login_as(user=organizer)
+    response = client.get(f"/organizer/events/{event.slug}/registrations.xlsx")
+    assert response.mimetype.endswith("spreadsheetml.sheet")
+    sheet = load_workbook(io.BytesIO(response.get_data())).active
+    header = [c.value for c in sheet[1]]
+    row = {name: cell for name, cell in zip(header, sheet[2])}
+    assert row["first_name"].value == "สมชาย" and row["organization"].value == "=1+1"
+    assert row["organization"].data_type == "s"  # a text cell: shown, never evaluated
+
+
+def _bulk_registrations(db, event, count):
+    """`count` confirmed registrations written with a few INSERTs (the service would take minutes)."""
+    from eventsvc.registration.models import Registration, registration_sessions
+    from eventsvc.models_base import utcnow
+
+    now = utcnow()
+    table = Registration.__table__
+    rows = [dict(event_id=event.id, status="confirmed", title_prefix="นาย", first_name=f"ผู้เข้าร่วม{n}",
+                 last_name="นามสกุลยาวพอสมควร", email=f"p{n}@example.org", email_normalized=f"p{n}@example.org",
+                 phone="0812345678", organization=f"หน่วยงานที่ {n % 300}", position="นักวิเคราะห์", sector="public",
+                 attendance="onsite", locale="th", consent_processing_at=now, consent_listing=n % 2 == 0,
+                 manage_token_hash=f"{n:064d}", created_at=now, updated_at=now) for n in range(count)]
+    ids = db.session.execute(sa.insert(table).returning(table.c.id), rows).scalars().all()
+    db.session.execute(sa.insert(registration_sessions), [{"registration_id": i, "session_id": event.sessions[0].id}
+                                                          for i in ids])
+    db.session.commit()
+
+
+def test_fifty_thousand_rows_export_in_a_few_megabytes(app, db, make_event):
+    event = make_event()
+    _bulk_registrations(db, event, 50_000)
+    query = services.filtered_registrations(event)
+
+    tracemalloc.start()
+    try:
+        size = rows = 0
+        for chunk in csv_chunks(services.export_rows(event, query)):
+            size += len(chunk)
+            rows += chunk.count(b"\r\n")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert rows == 50_001 and size > 5_000_000  # the header and every row, several MB of CSV
+    assert peak < 8 * 1024 * 1024, f"{peak / 1024 / 1024:.1f} MB"
+
+
+def test_the_sign_in_sheet_lists_the_session_s_people_by_name(db, client, login_as, organizer, make_event):
+    event = make_event()
+    morning, afternoon = event.sessions
+    register(db, event, 1, first_name="อนันต์", sessions=[morning.id], position="ผู้อำนวยการ")
+    register(db, event, 2, first_name="กมล", sessions=[morning.id])
+    register(db, event, 3, first_name="ชุติมา", sessions=[afternoon.id])
+    login_as(user=organizer)
+    html = client.get(f"/organizer/events/{event.slug}/sessions/{morning.id}/sign-in-sheet").get_data(as_text=True)
+    assert html.index("นายกมล") < html.index("นายอนันต์") and "ชุติมา" not in html
+    from eventsvc.timefmt import BANGKOK
+
+    assert html.count('<td class="sign"></td>') == 2 + 5  # two people, five blank rows to write in
+    assert "ผู้อำนวยการ" in html and 'href="/static/print.css"' in html
+    assert str(morning.starts_at.astimezone(BANGKOK).year + 543) in html  # the Buddhist era, as on paper
+
+
+def test_the_list_is_served_from_the_cache_until_it_changes(db, client, published, queries):
+    register(db, published, 1, consent_listing=True)
+    first = client.get(f"/events/{published.slug}/attendees").get_data(as_text=True)
+    with queries() as statements:
+        again = client.get(f"/events/{published.slug}/attendees").get_data(as_text=True)
+    assert again == first
+    assert not any("registrations.first_name" in s for s in statements)  # the names were not read again
+    register(db, published, 2, consent_listing=True)  # a new name: a new version of the list, at once
+    assert "สมชาย2" in client.get(f"/events/{published.slug}/attendees").get_data(as_text=True)
