@@ -173,7 +173,8 @@ class Bench:
 
     def table(self):
         hello = next((r["rps"] for r in self.rows if r["label"].startswith("hello")), None)
-        header = f"{'target':<45} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'× hello':>8}  problems"
+        width = max(len(r["label"]) for r in self.rows) if self.rows else 45
+        header = f"{'target':<{width}} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'× hello':>8}  problems"
         lines = [header, "-" * len(header)]
         for row in self.rows:
             problems = []
@@ -185,7 +186,7 @@ class Bench:
                 problems.append("database rows do not match the 201s")
             ratio = f"{row['rps'] / hello:.2f}" if hello else "-"
             lines.append(
-                f"{row['label']:<45} {row['rps']:>8.0f} {row['p50_us'] / 1000:>8.1f} {row['p99_us'] / 1000:>8.1f} "
+                f"{row['label']:<{width}} {row['rps']:>8.0f} {row['p50_us'] / 1000:>8.1f} {row['p99_us'] / 1000:>8.1f} "
                 f"{ratio:>8}  {'; '.join(problems) or '-'}"
             )
         return "\n".join(lines)

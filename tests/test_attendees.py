@@ -202,6 +202,37 @@ def test_the_xlsx_holds_text_not_formulas(db, client, login_as, organizer, make_
     assert row["organization"].data_type == "s"  # a text cell: shown, never evaluated
 
 
+def test_an_export_read_in_small_pages_keeps_everyone_s_sessions_while_another_event_interleaves(db, make_event, staff):
+    """Each page's sessions, check-ins and joins come by id range, another event's rows in between: none lost at an edge."""
+    ours, theirs = make_event(), make_event()
+    morning, afternoon = ours.sessions
+    expected = {}
+    for n in range(7):
+        both = n % 2 == 0
+        mine, _ = register(db, ours, n, sessions=[morning.id, afternoon.id] if both else [afternoon.id])
+        other, _ = register(db, theirs, 100 + n)  # registered in between: its ids fall inside our pages
+        for session in theirs.sessions:
+            checkin_services.check_in(other, session, staff, CheckinMethod.qr)
+            record_join(other, session, session.starts_at)
+        if both:
+            checkin_services.check_in(mine, morning, staff, CheckinMethod.qr)
+        else:
+            record_join(mine, afternoon, afternoon.starts_at)
+        db.session.commit()
+        expected[mine.first_name] = (
+            "; ".join(s.name_th for s in ([morning, afternoon] if both else [afternoon])),
+            morning.name_th if both else "", "" if both else afternoon.name_th)
+
+    def export(batch):
+        header, *rows = services.export_rows(ours, services.filtered_registrations(ours), batch=batch)
+        return [dict(zip(header, row)) for row in rows]
+
+    small = export(batch=2)
+    assert small == export(batch=1000)
+    assert {r["first_name"]: (r["sessions"], r["checked_in"], r["joined_online"]) for r in small} == expected
+    assert [r["no"] for r in small] == list(range(1, 8))
+
+
 def _bulk_registrations(db, event, count):
     """`count` confirmed registrations written with a few INSERTs (the service would take minutes)."""
     from eventsvc.registration.models import Registration, registration_sessions

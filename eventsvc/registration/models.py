@@ -55,6 +55,8 @@ class Registration(db.Model):
             postgresql_where=sa.text("status != 'cancelled'"),
         ),
         sa.Index("ix_registrations_event_status_created", "event_id", "status", "created_at", "id"),
+        # An event's registrations in id order: the keyset pages of the exports.
+        sa.Index("ix_registrations_event_id", "event_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,5 +1,8 @@
 """Online attendance: who joined which session's stream, first and last time.
 
+Also an index on registrations (event_id, id): the exports read an event's
+registrations in id order, a page at a time.
+
 Revision ID: 0004_online_attendance
 Revises: 0003_tickets_checkins
 Create Date: 2026-12-01 21:46:54.686565
@@ -34,10 +37,11 @@ def upgrade():
     )
     with op.batch_alter_table('online_attendance', schema=None) as batch_op:
         batch_op.create_index('ix_online_attendance_event_session', ['event_id', 'session_id'], unique=False)
-
+    op.create_index('ix_registrations_event_id', 'registrations', ['event_id', 'id'], unique=False)
 
 
 def downgrade():
+    op.drop_index('ix_registrations_event_id', table_name='registrations')
     with op.batch_alter_table('online_attendance', schema=None) as batch_op:
         batch_op.drop_index('ix_online_attendance_event_session')
 
