@@ -10,11 +10,13 @@ from werkzeug.datastructures import FileStorage
 
 from .accounts.models import Role, User
 from .accounts.services import create_user
+from .attendees import services as attendee_services
 from .events import services as event_services
 from .events.models import Event
 from .extensions import db
 from .invitations import services as invitation_services
 from .invitations.models import Invitation
+from .registration import services as registration_services
 from .timefmt import BANGKOK
 
 DGA = "สำนักงานพัฒนารัฐบาลดิจิทัล (องค์การมหาชน)"
@@ -174,6 +176,28 @@ WORKSHOP_INVITEES = [
      "position": "Governance Specialist", "language": "en"},
 ]
 
+# Two of them accept (the first invitee's link is left for you to try): one agrees to be on the
+# published list of participants, one does not, and the list shows only the first.
+WORKSHOP_ACCEPTED = {
+    "wichai.t@khonkaen.go.th": {"title_prefix": "นาย", "first_name": "วิชัย", "last_name": "ทองดี",
+                                "sector": "government", "consent_listing": False},
+    "pranee.s@songkhla.go.th": {"title_prefix": "ผศ.ดร.", "first_name": "ปราณี", "last_name": "ศรีสุข",
+                                "sector": "academic", "consent_listing": True},
+}
+
+
+def _accept_workshop_invitations(event, invited):
+    by_email = {invitee["email"]: invitee for invitee in WORKSHOP_INVITEES}
+    for person in invited:
+        if person.email not in WORKSHOP_ACCEPTED:
+            continue
+        invitee = by_email[person.email]
+        registration_services.register(event, {
+            **WORKSHOP_ACCEPTED[person.email], "email": None, "organization": invitee["organization"],
+            "position": invitee["position"], "phone": "", "attendance": "onsite", "consent_processing": True,
+        }, invitation=invitation_services.find_usable(event, person.token))
+    attendee_services.set_list_published(event, True)
+
 
 def _account(email, role, password, name):
     user = db.session.scalar(sa.select(User).where(User.email == email))
@@ -211,8 +235,10 @@ def load_demo(password):
         db.session.flush()
         yield f"event {event.slug}: created"
         if spec["slug"] == WORKSHOP["slug"]:
-            invitation_services.invite(event, WORKSHOP_INVITEES, actor=organizer, send=True)
+            result = invitation_services.invite(event, WORKSHOP_INVITEES, actor=organizer, send=True)
             yield f"event {event.slug}: {len(WORKSHOP_INVITEES)} invitations (flask --app wsgi outbox deliver writes them to instance/mail/)"
+            _accept_workshop_invitations(event, result.invited)
+            yield f"event {event.slug}: {len(WORKSHOP_ACCEPTED)} accepted; the list of participants is published"
     workshop = db.session.scalar(sa.select(Event).where(Event.slug == WORKSHOP["slug"]))
     first = db.session.scalar(sa.select(Invitation).where(Invitation.event_id == workshop.id).order_by(Invitation.id))
     if first is not None and invitation_services.is_usable(first):

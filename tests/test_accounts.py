@@ -100,7 +100,7 @@ def test_cli_token_prints_a_token_as_its_last_line_and_stores_only_its_hash(runn
     assert runner.invoke(args=["user", "token", "nobody@example.org"]).exit_code != 0
 
 
-def test_demo_loads_idempotently(runner, db):
+def test_demo_loads_idempotently(runner, db, client):
     from eventsvc.events.models import Event
 
     assert runner.invoke(args=["demo"]).exit_code == 0
@@ -113,6 +113,9 @@ def test_demo_loads_idempotently(runner, db):
     assert workshop.registration_mode == "invite_only" and workshop.venue_room == "ห้องวิภาวดี" and workshop.venue_floor == "18"
     focus = db.session.scalar(sa.select(Event).where(Event.slug == "digital-government-plan-focus-groups"))
     assert len(focus.sessions) == 6
+    # Two invitees accepted: the published list shows the one who agreed to be listed, and counts both.
+    listed = client.get("/events/provincial-egov-assessment-workshop/attendees").get_data(as_text=True)
+    assert "ปราณี" in listed and "วิชัย" not in listed and 'data-shown="1" data-registered="2"' in listed
     hearing = db.session.scalar(sa.select(Event).where(Event.slug == "digital-government-plan-2566-2570-hearing"))
     assert [s.name_th for s in hearing.sessions] == ["ช่วงเช้า", "ช่วงบ่าย"]
     assert all(s.public_stream_url.startswith("https://") for s in hearing.sessions)

@@ -39,9 +39,13 @@ def test_the_list_is_404_until_published(db, client, make_event):
     register(db, event, 1, consent_listing=True)
     assert client.get(f"/events/{event.slug}/attendees").status_code == 404
     assert client.get(f"/api/v1/events/{event.slug}/attendees").status_code == 404
+    assert 'id="attendee-list-link"' not in client.get(f"/events/{event.slug}").get_data(as_text=True)
     event_services.update_event(event, {"attendee_list_published": True})
     db.session.commit()
     assert client.get(f"/events/{event.slug}/attendees").status_code == 200
+    # The event page points at it ("see who registered", as in the seed's workshop).
+    assert f'id="attendee-list-link" href="/events/{event.slug}/attendees"' in \
+        client.get(f"/events/{event.slug}").get_data(as_text=True)
 
 
 def test_only_people_who_agreed_are_listed_and_never_their_contact_data(db, client, published):
@@ -98,6 +102,7 @@ def test_the_list_unpublishes_itself_after_the_event(db, client, clock, publishe
     clock.set(published.ends_at + timedelta(days=30, seconds=1))
     assert client.get(f"/events/{published.slug}/attendees").status_code == 404
     assert client.get(f"/api/v1/events/{published.slug}/attendees").status_code == 404
+    assert 'id="attendee-list-link"' not in client.get(f"/events/{published.slug}").get_data(as_text=True)
     login_as(user=organizer)
     page = client.get(f"/organizer/events/{published.slug}/attendance").get_data(as_text=True)
     assert 'id="list-state" data-public="no"' in page

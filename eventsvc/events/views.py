@@ -41,6 +41,8 @@ def _public_event_or_404(slug, **load):
 
 @bp.route("/events/<slug>")
 def event_page(slug):
+    from ..attendees.services import list_is_public
+
     event = _public_event_or_404(slug, with_sessions=True, with_attachments=True)
     now = clock.now()
     streams = {s.id: {"state": stream_state(s, now), "opens_at": opens_at(s),
@@ -51,6 +53,7 @@ def event_page(slug):
         state=window_state(event),
         can_manage=can_manage(current_user, event),
         streams=streams,
+        list_public=list_is_public(event, now),
     )
     services.record_page_view(event)
     return html
