@@ -51,3 +51,14 @@ def enum_column(enum_cls, **kwargs):
 class StrEnum(str, enum.Enum):
     def __str__(self):
         return self.value
+
+
+def search_text(text, limit=100):
+    """What a person typed in a search box: spaces collapsed, at most `limit` characters."""
+    return " ".join((text or "").split())[:limit]
+
+
+def contains_any(columns, text):
+    """A WHERE clause: one of `columns` contains `text`, case-insensitively, with % and _ taken literally."""
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return sa.or_(*(column.ilike(pattern, escape="\\") for column in columns))

@@ -208,12 +208,17 @@ def checkin_rows(url, ticket_session):
         engine.dispose()
 
 
+def ticket_code_of_new_registration(base_url, event, n):
+    """Register person `n` through the API; the code their QR carries."""
+    registered = requests.post(f"{base_url}/api/v1/events/{event['slug']}/registrations", json=person(n),
+                               timeout=REQUEST_TIMEOUT).json()
+    return registered["ticket_url"].rsplit("/", 1)[1]
+
+
 def test_twenty_simultaneous_scans_of_one_ticket_make_one_check_in(server):
     base_url, token, database_url = server
     event = create_event(base_url, token)
-    registered = requests.post(f"{base_url}/api/v1/events/{event['slug']}/registrations", json=person(1),
-                               timeout=REQUEST_TIMEOUT).json()
-    code = registered["ticket_url"].rsplit("/", 1)[1]
+    code = ticket_code_of_new_registration(base_url, event, 1)
     session_id = event["sessions"][0]["id"]
 
     results = fire_together(f"{base_url}/api/v1/checkins",
@@ -229,9 +234,7 @@ def test_twenty_simultaneous_scans_of_one_ticket_make_one_check_in(server):
 def test_one_nonce_sent_ten_times_at_once_is_one_check_in(server):
     base_url, token, database_url = server
     event = create_event(base_url, token)
-    registered = requests.post(f"{base_url}/api/v1/events/{event['slug']}/registrations", json=person(2),
-                               timeout=REQUEST_TIMEOUT).json()
-    code = registered["ticket_url"].rsplit("/", 1)[1]
+    code = ticket_code_of_new_registration(base_url, event, 2)
     session_id = event["sessions"][1]["id"]
 
     results = fire_together(f"{base_url}/api/v1/checkins",

@@ -7,7 +7,8 @@ from flask import current_app
 from ..checkin.models import Checkin
 from ..extensions import db
 from ..livestream.models import OnlineAttendance
-from ..registration.models import Registration, RegistrationStatus, Sector, registration_sessions
+from ..models_base import contains_any, search_text
+from ..registration.models import Registration, RegistrationStatus, Sector, format_name, registration_sessions
 
 GROUPINGS = ("organization", "sector")
 
@@ -35,10 +36,6 @@ def _listed(event):
                    Registration.consent_listing.is_(True), Registration.erased_at.is_(None))
 
 
-def _like(text):
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def public_attendees(event, search="", group_by="organization"):
     """(groups, shown, registered): [(group name, [(name, organization)])], how many are listed, how many registered.
 
@@ -48,12 +45,9 @@ def public_attendees(event, search="", group_by="organization"):
     columns = (Registration.title_prefix, Registration.first_name, Registration.last_name,
                Registration.organization, Registration.sector)
     query = sa.select(*columns).where(_listed(event))
-    search = " ".join((search or "").split())[:100]
+    search = search_text(search)
     if search:
-        pattern = _like(search)
-        name = Registration.title_prefix + Registration.first_name + " " + Registration.last_name
-        query = query.where(sa.or_(name.ilike(pattern, escape="\\"), Registration.organization.ilike(pattern, escape="\\"),
-                                   (Registration.first_name + " " + Registration.last_name).ilike(pattern, escape="\\")))
+        query = query.where(contains_any((*Registration.searchable_names(), Registration.organization), search))
     key = Registration.sector if group_by == "sector" else Registration.organization
     rows = db.session.execute(query.order_by(key, Registration.first_name, Registration.last_name)).all()
     groups, current = [], None
@@ -62,9 +56,7 @@ def public_attendees(event, search="", group_by="organization"):
         if current is None or current[0] != group:
             current = (group, [])
             groups.append(current)
-        joiner = " " if prefix.isascii() and prefix else ""
-        current[1].append({"name": " ".join(p for p in (prefix + joiner + first, last) if p),
-                           "organization": organization})
+        current[1].append({"name": format_name(prefix, first, last), "organization": organization})
     registered = db.session.scalar(sa.select(sa.func.count()).select_from(Registration).where(
         Registration.event_id == event.id, Registration.status == RegistrationStatus.confirmed))
     return groups, len(rows), registered
@@ -94,13 +86,10 @@ def stop_listing_me(registration, actor=None):
 
 def attendance_report(event):
     """Per session: registered, checked in on site, joined online, took part (either); by sector and organization."""
+    from ..checkin.services import counts_by_session
+
     confirmed = sa.and_(Registration.event_id == event.id, Registration.status == RegistrationStatus.confirmed)
-    registered = dict(db.session.execute(
-        sa.select(registration_sessions.c.session_id, sa.func.count())
-        .join(Registration, Registration.id == registration_sessions.c.registration_id)
-        .where(confirmed).group_by(registration_sessions.c.session_id)).all())
-    onsite = dict(db.session.execute(sa.select(Checkin.session_id, sa.func.count()).where(Checkin.event_id == event.id)
-                                     .group_by(Checkin.session_id)).all())
+    door = counts_by_session(event)  # registered and checked in, as the door shows them
     online = dict(db.session.execute(
         sa.select(OnlineAttendance.session_id, sa.func.count()).where(OnlineAttendance.event_id == event.id)
         .group_by(OnlineAttendance.session_id)).all())
@@ -113,7 +102,7 @@ def attendance_report(event):
     participants = dict(db.session.execute(
         sa.select(took_part.c.session_id, sa.func.count()).group_by(took_part.c.session_id)).all())
     sessions = [{"id": s.id, "name_th": s.name_th, "name_en": s.name_en, "starts_at": s.starts_at,
-                 "registered": registered.get(s.id, 0), "checked_in": onsite.get(s.id, 0),
+                 **door[s.id],
                  "joined_online": online.get(s.id, 0), "took_part": participants.get(s.id, 0)}
                 for s in event.sessions]
     anyone = sa.select(took_part.c.registration_id).distinct().subquery()
@@ -156,12 +145,10 @@ def filtered_registrations(event, status=None, session=None, sector=None, attend
         if session:
             came = came.where(Checkin.session_id == session)
         query = query.where(Registration.id.in_(came) if checked_in == "yes" else Registration.id.not_in(came))
-    q = " ".join((q or "").split())[:100]
+    q = search_text(q)
     if q:
-        pattern = _like(q)
-        query = query.where(sa.or_(*(column.ilike(pattern, escape="\\") for column in (
-            Registration.first_name + " " + Registration.last_name, Registration.email, Registration.organization,
-            Registration.phone))))
+        query = query.where(contains_any((Registration.searchable_names()[1], Registration.email,
+                                          Registration.organization, Registration.phone), q))
     return query.order_by(Registration.created_at, Registration.id)
 
 

@@ -8,6 +8,7 @@ import hashlib
 from .. import clock
 from ..events.views import _public_event_or_404, managed_event_or_404, organizer_required
 from ..extensions import cache, db
+from ..models_base import search_text
 from ..templating import current_locale
 from ..forms_common import button_action
 from ..registration.models import Attendance, RegistrationStatus, Sector
@@ -26,7 +27,7 @@ def public_list(slug):
     if not services.list_is_public(event, clock.now()):
         abort(404)
     group_by = request.args.get("group") if request.args.get("group") in services.GROUPINGS else "organization"
-    search = " ".join(request.args.get("q", "").split())[:100]
+    search = search_text(request.args.get("q"))
     # Rendered once per version of the list: a new registration, a withdrawn consent or an
     # edit of the event makes a new key (and the old entry simply ages out).
     key = f"attendees:{services.list_version(event)}:{current_locale()}:{group_by}:{hashlib.sha256(search.encode()).hexdigest()[:16]}"

@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from ..errors import Conflict, DomainError, ValidationFailed
 from ..extensions import db
-from ..models_base import utcnow
+from ..models_base import contains_any, search_text, utcnow
 from ..registration.models import Registration, RegistrationStatus, registration_sessions
 from ..tickets.codes import ticket_id_from
 from .models import Checkin, CheckinMethod
@@ -170,19 +170,24 @@ def counts_by_session(event):
 
 def search(event, text, limit=50):
     """Active registrations of `event` whose name, organization or e-mail contains `text` (at least 2 characters)."""
-    text = " ".join((text or "").split())[:100]
+    text = search_text(text)
     if len(text) < 2:
         return []
-    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    full_name = Registration.title_prefix + Registration.first_name + " " + Registration.last_name
-    columns = (full_name, Registration.first_name + " " + Registration.last_name, Registration.organization,
-               Registration.email)
+    columns = (*Registration.searchable_names(), Registration.organization, Registration.email)
     return db.session.scalars(
         sa.select(Registration).where(Registration.event_id == event.id, Registration.is_active,
-                                      sa.or_(*(c.ilike(pattern, escape="\\") for c in columns)))
+                                      contains_any(columns, text))
         .options(selectinload(Registration.sessions))
         .order_by(Registration.first_name, Registration.last_name, Registration.id).limit(limit)
     ).all()
+
+
+def checked_in_among(registrations):
+    """Ids of those of `registrations` checked in for any session (the organizer's page of the list)."""
+    ids = [r.id for r in registrations]
+    if not ids:
+        return set()
+    return set(db.session.scalars(sa.select(Checkin.registration_id).where(Checkin.registration_id.in_(ids))))
 
 
 def checked_in_ids(event, session):

@@ -16,7 +16,7 @@ from ..events.models import EventStatus
 from ..extensions import db
 from ..mail.models import MessageStatus, OutboxMessage
 from ..mail.services import enqueue, enqueue_many
-from ..models_base import utcnow
+from ..models_base import contains_any, search_text, utcnow
 from ..tokens import digest, new_seed, token_for, well_formed
 from . import importing
 from .models import TOKEN_PURPOSE, USABLE, Invitation, InvitationStatus
@@ -408,11 +408,9 @@ def invitations_for(event, state=None, search=None, now=None):
     query = sa.select(Invitation).where(Invitation.event_id == event.id)
     if state is not None:
         query = query.where(Invitation.state_expression(_default_expiry(event), now or utcnow()) == str(state))
-    search = " ".join((search or "").split())[:100]
+    search = search_text(search)
     if search:
-        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(sa.or_(*(column.ilike(pattern, escape="\\") for column in
-                                     (Invitation.email, Invitation.name, Invitation.organization))))
+        query = query.where(contains_any((Invitation.email, Invitation.name, Invitation.organization), search))
     return query.order_by(Invitation.created_at.desc(), Invitation.id.desc())
 
 

@@ -42,6 +42,12 @@ registration_sessions = sa.Table(
 )
 
 
+def format_name(title_prefix, first_name, last_name):
+    """A person's name as shown: Thai writes the title against the name (นางสาวสมหญิง), English prefixes take a space (Dr. John)."""
+    joiner = " " if title_prefix.isascii() and title_prefix else ""
+    return " ".join(p for p in (title_prefix + joiner + first_name, last_name) if p)
+
+
 class Registration(db.Model):
     __tablename__ = "registrations"
     __table_args__ = (
@@ -113,9 +119,12 @@ class Registration(db.Model):
 
     @property
     def full_name(self):
-        # Thai writes the title against the name (นางสาวสมหญิง); English prefixes take a space (Dr. John).
-        joiner = " " if self.title_prefix.isascii() and self.title_prefix else ""
-        return " ".join(p for p in (self.title_prefix + joiner + self.first_name, self.last_name) if p)
+        return format_name(self.title_prefix, self.first_name, self.last_name)
+
+    @classmethod
+    def searchable_names(cls):
+        """The name as a search matches it: with the title typed against it (นายสมชาย ใจดี) and without."""
+        return (cls.title_prefix + cls.first_name + " " + cls.last_name, cls.first_name + " " + cls.last_name)
 
     @property
     def ticket_code(self):

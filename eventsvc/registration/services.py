@@ -342,7 +342,7 @@ def promote_waitlist(event, now=None):
     Nobody is promoted into a cancelled or finished event.
     """
     now = now or utcnow()
-    if event.is_cancelled or (event.ends_at and now >= event.ends_at):
+    if event.is_cancelled or _is_over(event, now):
         return []
     promoted = []
     waiting = db.session.scalars(
@@ -411,7 +411,7 @@ def cancel_registration(registration, actor=None, now=None):
     event = registration.event
     if registration.status == RegistrationStatus.cancelled:
         return []
-    if event.ends_at and now >= event.ends_at:
+    if _is_over(event, now):
         raise Conflict(_l("The event is over; the registration can no longer be cancelled."))
     _lock_for_seats(registration)
     previous = registration.status
@@ -494,6 +494,21 @@ EDITABLE = ("title_prefix", "first_name", "last_name", "email", "organization", 
             "attendance", "sessions", "consent_listing")
 
 
+def can_change(registration, now=None):
+    """Whether the person may still change their details and sessions: active, and registration open."""
+    return registration.is_active and window_state(registration.event, now) == WindowState.open
+
+
+def can_cancel(registration, now=None):
+    """Whether the person may still cancel: active, and the event not over."""
+    event = registration.event
+    return registration.is_active and not _is_over(event, now or utcnow())
+
+
+def _is_over(event, now):
+    return bool(event.ends_at and now >= event.ends_at)
+
+
 def update_registration(registration, data, actor=None, now=None):
     """The person changes their details or sessions while registration is open.
 
@@ -566,8 +581,7 @@ def erase_registration(registration, actor=None, now=None):
     now = now or utcnow()
     if registration.erased_at is not None:
         return registration
-    event = registration.event
-    if registration.is_active and not (event.ends_at and now >= event.ends_at):
+    if can_cancel(registration, now):
         cancel_registration(registration, actor=actor, now=now)
     blank = dict(title_prefix="", first_name="", last_name="", email="", phone="", organization="", position="",
                  consent_listing=False, manage_seed=None, manage_token_hash=digest(new_seed()),

@@ -1,8 +1,6 @@
 """The registration form, the registrant's own page, and the organizer's list of registrations."""
 import secrets
 
-import sqlalchemy as sa
-
 from flask import Blueprint, abort, current_app, g, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,11 +14,10 @@ from ..invitations import services as invitation_services
 from ..invitations.forms import DeclineForm
 from ..invitations.services import registration_defaults
 from ..invitations.views import forgive_wrong_invitation, limit_wrong_invitations, load_invitation
-from ..models_base import utcnow
 from ..templating import current_locale
 from . import services
 from .forms import EditRegistrationForm, RegistrationForm
-from .models import Registration, RegistrationStatus
+from .models import Registration
 
 bp = Blueprint("registration", __name__)
 
@@ -172,10 +169,9 @@ def _my_page(registration, token, form=None, status=200):
         location, how = calendar.personal_location(registration, session, locale)
         details = "\n".join(filter(None, [event.title(locale), how, calendar.personal_url(registration)]))
         links[session.id] = calendar.add_links(event, session, locale, location=location, details=details)
-    editable = registration.is_active and services.window_state(event) == services.WindowState.open
     return render_template(
         "registration/my.html", registration=registration, event=event, token=token, add_links=links,
-        editable=editable, cancellable=registration.is_active and not (event.ends_at and utcnow() >= event.ends_at),
+        editable=services.can_change(registration), cancellable=services.can_cancel(registration),
         checkins=checkins_of(registration), form=form, data=services.personal_data(registration),
         join_url=lambda session: calendar.join_url(registration, session),
     ), status
@@ -206,7 +202,7 @@ def edit_my_registration(token):
                      next_url=url_for("registration.my_registration", token=token), default_field=form.email)
     if done:
         return done
-    closed = not registration.is_active or services.window_state(event) != services.WindowState.open
+    closed = not services.can_change(registration)
     return render_template("registration/edit.html", registration=registration, event=event, form=form,
                            token=token, closed=closed), 422 if form.errors else (409 if closed else 200)
 
@@ -246,14 +242,13 @@ def erase_my_data(token):
 @organizer_required
 def event_registrations(slug):
     from ..attendees.views import registrations_page
-    from ..checkin.models import Checkin
+    from ..checkin.services import checked_in_among
 
     event = managed_event_or_404(slug, with_sessions=True)
     if not 1 <= request.args.get("page", 1, type=int) <= 1_000_000:
         abort(404)
     filters, page = registrations_page(event)
-    ids = [r.id for r in page.items]
-    checked = set(db.session.scalars(sa.select(Checkin.registration_id).where(Checkin.registration_id.in_(ids)))) if ids else set()
+    checked = checked_in_among(page.items)
     return render_template(
         "registration/organizer_list.html", event=event, page=page, filters=filters, checked=checked,
         counts=services.counts_by_status(event), active={k: v for k, v in filters.items() if v},
