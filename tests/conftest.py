@@ -299,6 +299,18 @@ def csrf_from(html):
     return match.group(1) or match.group(2)
 
 
+def field_errors(html, field_id):
+    """The error messages shown with the form field whose input has this id (in its `.field` block)."""
+    import lxml.html
+
+    tree = lxml.html.fromstring(html)
+    inputs = tree.xpath(f'//*[@id="{field_id}"]')
+    assert inputs, f"no field {field_id!r} in the page"
+    block = inputs[0].xpath('ancestor::*[contains(concat(" ", normalize-space(@class), " "), " field ")][1]')
+    assert block, f"field {field_id!r} is not inside a .field block"
+    return [" ".join(p.text_content().split()) for p in block[0].xpath('.//*[contains(@class, "error")]')]
+
+
 @pytest.fixture
 def login_as(client, make_user):
     """login_as('organizer') signs a new user of that role in through the login form."""
@@ -313,6 +325,24 @@ def login_as(client, make_user):
         return user
 
     return login
+
+
+_skipped = []
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped:
+        _skipped.append(report.nodeid)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """In CI a skipped test is a failed run: every test there must run (the README says what may skip elsewhere)."""
+    if IN_CI and _skipped and session.exitstatus == 0:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"CI: {len(_skipped)} test(s) skipped, which CI does not allow: {_skipped[:10]}",
+                                red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_collection_modifyitems(config, items):

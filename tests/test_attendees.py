@@ -95,6 +95,18 @@ def test_cancelled_and_erased_people_leave_the_list(db, client, published):
     assert "สมชาย1" not in html and "สมชาย2" not in html and 'data-shown="0"' in html
 
 
+def test_a_cancelled_events_list_disappears_at_once(db, client, published):
+    register(db, published, 1, consent_listing=True)
+    # Read (and cached) while the event is on.
+    assert "สมชาย1" in client.get(f"/events/{published.slug}/attendees").get_data(as_text=True)
+    assert client.get(f"/api/v1/events/{published.slug}/attendees").status_code == 200
+    event_services.cancel_event(published)
+    db.session.commit()
+    assert client.get(f"/events/{published.slug}/attendees").status_code == 404
+    assert client.get(f"/api/v1/events/{published.slug}/attendees").status_code == 404
+    assert 'id="attendee-list-link"' not in client.get(f"/events/{published.slug}").get_data(as_text=True)
+
+
 def test_the_list_unpublishes_itself_after_the_event(db, client, clock, published, login_as, organizer):
     register(db, published, 1, consent_listing=True)
     clock.set(published.ends_at + timedelta(days=29))

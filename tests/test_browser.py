@@ -14,11 +14,12 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
-pytest.importorskip("playwright")
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
+# A plain import: playwright is in requirements-test.txt, and a missing one must fail, never skip
+# (conftest.py skips the browser tests outside CI only when Debian's chromium is missing).
+from playwright.sync_api import expect, sync_playwright
 
-from eventsvc import create_app  # noqa: E402
-from eventsvc.extensions import db  # noqa: E402
+from eventsvc import create_app
+from eventsvc.extensions import db
 
 pytestmark = pytest.mark.browser
 

@@ -109,6 +109,16 @@ def test_after_registration_closes_nothing_can_be_changed(db, client, make_event
     page = client.get(f"/my/{token}/edit")
     assert page.status_code == 409 and 'id="closed"' in page.get_data(as_text=True)
     assert 'id="edit-link"' not in client.get(f"/my/{token}").get_data(as_text=True)
+    # A form kept open from before the close (or a hand-made POST) changes nothing either.
+    morning, afternoon = event.sessions
+    token_field = csrf_from(client.get(f"/my/{token}").get_data(as_text=True))
+    response = client.post(f"/my/{token}/edit", data={**edit_form(registration, first_name="สมชัย",
+                                                                  sessions=[afternoon.id]),
+                                                      "csrf_token": token_field})
+    assert response.status_code == 409
+    registration = reload(db, registration)
+    assert registration.first_name == "สมชาย1"
+    assert sorted(s.id for s in registration.sessions) == sorted([morning.id, afternoon.id])
 
 
 def test_cancelling_frees_the_seat_for_the_first_on_the_waitlist_who_is_told(db, client, make_event):

@@ -4,8 +4,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from conftest import person
-from eventsvc.errors import CapacityReached, InvitationRequired, RegistrationClosed, ValidationFailed
+from conftest import person, reload
+from eventsvc.errors import CapacityReached, Conflict, InvitationRequired, RegistrationClosed, ValidationFailed
 from eventsvc.events import services as event_services
 from eventsvc.models_base import utcnow
 from eventsvc.registration import services
@@ -168,8 +168,10 @@ def test_draft_and_cancelled_events_take_no_registration(db, make_event):
     assert services.window_state(event) == "cancelled"
     with pytest.raises(RegistrationClosed):
         services.register(event, person(2))
-    with pytest.raises(Exception):
+    with pytest.raises(Conflict):
         event_services.publish_event(event)
+    db.session.rollback()
+    assert reload(db, event).status.value == "cancelled"
 
 
 def test_cancelled_event_keeps_its_registrations(db, make_event):

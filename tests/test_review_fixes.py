@@ -17,7 +17,7 @@ from eventsvc.registration import services
 from eventsvc.registration.models import Registration, RegistrationStatus
 
 
-def at_once(app, *actions):
+def at_once(app, *actions, timeout=60):
     """Run each action in its own thread and app context, as two requests would; returns their outcomes.
 
     On PostgreSQL the actions start together and overlap; on SQLite a
@@ -29,8 +29,8 @@ def at_once(app, *actions):
 
     def run(index, action):
         with app.app_context(), write_transactions():
-            barrier.wait(timeout=30)
             try:
+                barrier.wait(timeout=30)
                 outcomes[index] = action()
                 _db.session.commit()
             except Exception as error:  # noqa: BLE001 - the outcome is what the test looks at
@@ -43,8 +43,20 @@ def at_once(app, *actions):
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=60)
+        thread.join(timeout=timeout)
+    # A thread still running (a deadlock, a lock never given back) is a failure, not a silent "None" outcome.
+    hung = [index for index, thread in enumerate(threads) if thread.is_alive()]
+    assert not hung, f"actions {hung} did not finish within {timeout} s"
     return outcomes
+
+
+def test_at_once_fails_when_an_action_hangs(app):
+    release = threading.Event()
+    try:
+        with pytest.raises(AssertionError, match="did not finish"):
+            at_once(app, lambda: None, lambda: release.wait(10), timeout=0.5)
+    finally:
+        release.set()
 
 
 def seats_are_right(db, event_id):
