@@ -10,6 +10,7 @@ from ..errors import CapacityReached, InvitationInvalid, InvitationRequired, Reg
 from ..events.views import _public_event_or_404, managed_event_or_404, organizer_required
 from ..extensions import db, limiter
 from ..forms_common import ActionForm, apply_field_errors, button_action, save_form
+from ..headers import personal
 from ..invitations import services as invitation_services
 from ..invitations.forms import DeclineForm
 from ..invitations.services import registration_defaults
@@ -51,6 +52,7 @@ def _registration_form(event, invitation=None):
 
 
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
+@personal  # an invitee's form is filled in with their name and e-mail
 @limiter.limit(lambda: current_app.config["RATELIMIT_REGISTER"], methods=["POST"])
 @limit_wrong_invitations
 def register(slug):

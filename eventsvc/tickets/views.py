@@ -8,6 +8,7 @@ from ..events.services import published_events
 from ..events.views import _public_event_or_404
 from ..extensions import db, limiter
 from ..forms_common import ActionForm
+from ..headers import personal
 from ..mail.render import external_url
 from ..registration.views import _registration_by_token_or_404
 from ..templating import current_locale
@@ -30,6 +31,7 @@ def ticket_page(registration, code, result=None, refusal=None, status=200):
 
 
 @bp.route("/t/<code>")
+@personal  # the ticket shows the person's name
 def ticket(code):
     try:
         registration = checkin_services.registration_for_code(code)
