@@ -19,6 +19,7 @@ from ..templating import current_locale
 from . import services
 from .forms import EditRegistrationForm, RegistrationForm
 from .models import Registration
+from .personal_links import registration_by_token_or_404
 
 bp = Blueprint("registration", __name__)
 
@@ -148,18 +149,6 @@ def decline(slug):
                          next_url=url_for("registration.register", slug=slug, invite=token))
 
 
-def _registration_by_token_or_404(token):
-    registration = services.find_registration_by_token(token)
-    if registration is None:
-        abort(404)
-    return registration
-
-
-# Unknown personal links, one count per address for every /my/ page.
-personal_link_limit = limiter.shared_limit(lambda: current_app.config["RATELIMIT_TOKEN"], scope="personal-link",
-                                           deduct_when=lambda response: response.status_code == 404)
-
-
 def _my_page(registration, token, form=None, status=200):
     from ..checkin.services import checkins_of
     from ..tickets import calendar
@@ -180,16 +169,14 @@ def _my_page(registration, token, form=None, status=200):
 
 
 @bp.route("/my/<token>")
-@personal_link_limit
 def my_registration(token):
-    registration = _registration_by_token_or_404(token)
+    registration = registration_by_token_or_404(token)
     return _my_page(registration, token)
 
 
 @bp.route("/my/<token>/edit", methods=["GET", "POST"])
-@personal_link_limit
 def edit_my_registration(token):
-    registration = _registration_by_token_or_404(token)
+    registration = registration_by_token_or_404(token)
     event = registration.event
     form = EditRegistrationForm(obj=registration if request.method == "GET" else None)
     form.sessions.choices = _session_choices(event)
@@ -210,18 +197,16 @@ def edit_my_registration(token):
 
 
 @bp.route("/my/<token>/cancel", methods=["POST"])
-@personal_link_limit
 def cancel_my_registration(token):
-    registration = _registration_by_token_or_404(token)
+    registration = registration_by_token_or_404(token)
     return button_action(lambda: services.cancel_registration(registration, actor=None),
                          message=_("Your registration is cancelled."),
                          next_url=url_for("registration.my_registration", token=token))
 
 
 @bp.route("/my/<token>/data.json")
-@personal_link_limit
 def my_data(token):
-    registration = _registration_by_token_or_404(token)
+    registration = registration_by_token_or_404(token)
     response = jsonify(services.personal_data(registration))
     response.headers["Content-Disposition"] = f'attachment; filename="my-data-{registration.event.slug}.json"'
     response.headers["Cache-Control"] = "no-store"
@@ -229,9 +214,8 @@ def my_data(token):
 
 
 @bp.route("/my/<token>/erase", methods=["POST"])
-@personal_link_limit
 def erase_my_data(token):
-    registration = _registration_by_token_or_404(token)
+    registration = registration_by_token_or_404(token)
     if not ActionForm().validate_on_submit():
         abort(400)
     event = registration.event
