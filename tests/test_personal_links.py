@@ -94,3 +94,29 @@ def test_parallel_wrong_links_get_exactly_the_limit_across_gunicorn_workers(tmp_
         statuses, retry_afters = _in_parallel(48, 8, ask)
     assert statuses == {404: 20, 429: 28}
     assert all(0 < int(value) <= 60 for value in retry_afters)
+
+
+@pytest.mark.parametrize("attendance", ["onsite", "online"])
+def test_google_and_outlook_links_carry_the_event_page_never_the_personal_link(client, db, make_event,
+                                                                                 make_registration, attendance):
+    import html as html_module
+    import re
+
+    event = make_event(format="hybrid")
+    event.sessions[0].stream_url = "https://www.youtube.com/watch?v=public123"
+    event.sessions[1].stream_url = "https://zoom.us/j/123456789"
+    event.sessions[1].stream_visibility = "registrants"
+    db.session.commit()
+    registration = make_registration(event, 1, attendance=attendance)
+    token = registration.manage_token
+    page = client.get(f"/my/{token}").get_data(as_text=True)
+    links = [html_module.unescape(href) for href in
+             re.findall(r'href="(https://(?:calendar\.google\.com|outlook\.live\.com)/[^"]+)"', page)]
+    assert len(links) == 4  # Google and Outlook for each of the two sessions
+    for link in links:
+        values = " ".join(v for vs in parse_qs(urlsplit(link).query).values() for v in vs)
+        assert token not in link and token not in values and "/my/" not in values
+        assert f"http://testserver/events/{event.slug}" in values
+        assert "zoom.us" not in values  # a registrants-only stream is not handed out either
+    # The registrant's own .ics keeps the personal page: that file stays with the person.
+    assert token in client.get(f"/my/{token}/calendar.ics").get_data(as_text=True).replace("\r\n ", "")

@@ -155,11 +155,8 @@ def _my_page(registration, token, form=None, status=200):
 
     event = registration.event
     locale = current_locale()
-    links = {}
-    for session in registration.sessions:
-        location, how = calendar.personal_location(registration, session, locale)
-        details = "\n".join(filter(None, [event.title(locale), how, calendar.personal_url(registration)]))
-        links[session.id] = calendar.add_links(event, session, locale, location=location, details=details)
+    links = {session.id: calendar.third_party_add_links(registration, session, locale)
+             for session in registration.sessions}
     return render_template(
         "registration/my.html", registration=registration, event=event, token=token, add_links=links,
         editable=services.can_change(registration), cancellable=services.can_cancel(registration),

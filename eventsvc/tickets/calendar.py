@@ -181,6 +181,24 @@ def _google_time(value):
     return value.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
 
+def third_party_add_links(registration, session, locale):
+    """Google's and Outlook's "new event" links for one of the registrant's sessions.
+
+    They hand the entry to a third party: it carries the public event page, never the personal link
+    or the join link made from it (those stay in the registrant's own .ics).
+    """
+    from ..mail.render import external_url
+
+    event = registration.event
+    page = external_url("events.event_page", slug=event.slug)
+    if registration.attendance.value == "online":
+        location, how = session.public_stream_url or page, _("Registrants join through the link on their registration page.")
+    else:
+        location, how = venue_text(event), ""
+    details = "\n".join(filter(None, [event.title(locale), session.name(locale), how, page]))
+    return add_links(event, session, locale, location=location, details=details)
+
+
 def add_links(event, session, locale, *, location, details):
     """Links that open Google Calendar's and Outlook's "new event" pages filled in with the session."""
     title = _summary(event, session, locale)
