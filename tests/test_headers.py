@@ -75,7 +75,10 @@ def test_public_pages_stay_cacheable(client, make_event, make_registration):
     registration = make_registration(event, 1)
     for path in ("/", f"/events/{event.slug}", f"/events/{event.slug}/calendar.ics", "/calendar.ics",
                  "/api/v1/events", f"/t/{registration.ticket_code}/qr.svg"):
-        assert client.get(path).headers.get("Cache-Control") != "no-store", path
+        response = client.get(path)
+        assert response.headers.get("Cache-Control") != "no-store", path
+        # The language (and the organizer's "manage" link) come from the session cookie: caches must key on it.
+        assert "Cookie" in response.headers.get("Vary", ""), path
 
 
 @pytest.mark.app_config(RATELIMIT_ENABLED=True, RATELIMIT_REGISTER="3 per minute")
