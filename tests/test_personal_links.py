@@ -58,15 +58,18 @@ def test_parallel_wrong_links_get_exactly_the_limit_in_process(app, backend):
     assert all(0 < int(value) <= 60 for value in retry_afters)
 
 
-@pytest.mark.app_config(RATELIMIT_ENABLED=True, RATELIMIT_TOKEN="5 per minute",
-                        RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}")
-def test_every_my_route_draws_on_one_count(client, make_event, make_registration, backend):
+@pytest.mark.app_config(RATELIMIT_ENABLED=True, RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}")
+def test_every_my_route_draws_on_one_count(app, client, make_event, make_registration, backend):
+    """Walks the url_map: one wrong link on each GET route under /my/ uses up a limit of that many."""
     event = make_event()
     registration = make_registration(event, 1)
     address = {"REMOTE_ADDR": f"10.7.{len(backend)}.1"}
-    wrong = [f"/my/{_wrong(1)}", f"/my/{_wrong(2)}/calendar.ics", f"/my/{_wrong(3)}/data.json",
-             f"/my/{_wrong(4)}/sessions/{event.sessions[0].id}/join", f"/my/{_wrong(5)}/edit"]
-    assert [client.get(path, environ_base=address).status_code for path in wrong] == [404] * 5
+    rules = [rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/my/") and "GET" in rule.methods]
+    assert {"/my/<token>", "/my/<token>/calendar.ics"} <= {rule.rule for rule in rules}
+    app.config["RATELIMIT_TOKEN"] = f"{len(rules)} per minute"
+    wrong = [rule.rule.replace("<token>", _wrong(n)).replace("<id:session_id>", str(event.sessions[0].id))
+             for n, rule in enumerate(rules)]
+    assert [client.get(path, environ_base=address).status_code for path in wrong] == [404] * len(rules)
     refused = client.get(f"/my/{_wrong(6)}/calendar.ics", environ_base=address)
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
     # Over the limit, a right link is refused too: its answer must not tell which guess worked.
