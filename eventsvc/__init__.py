@@ -64,6 +64,20 @@ def create_app(config=None):
     app.url_map.converters["id"] = IdConverter
     app.before_request(refuse_nul_bytes)
 
+    from .headers import add_headers
+    from .livestream.services import frame_sources
+
+    with app.app_context():
+        # Players may be embedded from exactly the configured stream hosts, and from nowhere else.
+        policy = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                  f"frame-src {frame_sources() or 'none'}; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+
+    # Registered before the limiter: Flask runs after_request functions last-registered first, so this one
+    # sees the limiter's headers (and takes its Retry-After off answers that are not refusals).
+    @app.after_request
+    def security_headers(response):
+        return add_headers(response, policy=policy)
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
@@ -128,20 +142,5 @@ def create_app(config=None):
     from . import cli
 
     cli.init_app(app)
-
-    from .livestream.services import frame_sources
-
-    with app.app_context():
-        # Players may be embedded from exactly the configured stream hosts, and from nowhere else.
-        policy = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-                  f"frame-src {frame_sources() or 'none'}; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
-
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Content-Security-Policy", policy)
-        return response
 
     return app

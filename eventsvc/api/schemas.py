@@ -82,11 +82,18 @@ class SessionOut(SessionRef):
     seats_left = fields.Integer(allow_none=True)
     stream_url = fields.String(attribute="public_stream_url", metadata={"description": "empty when the stream is for registrants only"})
     stream_visibility = fields.String()
-    recording_url = fields.String()
+    recording_url = fields.Method("_recording_url", metadata={"type": "string", "description": "empty until the session has ended"})
+
+    def _recording_url(self, session):
+        from .. import clock
+        from ..livestream.services import public_recording_url
+
+        return public_recording_url(session, clock.now())
 
 
 class SessionOutForOrganizer(SessionOut):
     stream_url = fields.String()
+    recording_url = fields.String()
 
 
 class VenueOut(Schema):

@@ -12,7 +12,7 @@ from ..models_base import search_text
 from ..templating import current_locale
 from ..forms_common import button_action
 from ..registration.models import Attendance, RegistrationStatus, Sector
-from ..registration.views import _registration_by_token_or_404, personal_link_limit
+from ..registration.personal_links import registration_by_token_or_404
 from ..spreadsheets import csv_response, xlsx_response
 from . import services
 
@@ -41,9 +41,8 @@ def public_list(slug):
 
 
 @bp.route("/my/<token>/unlist", methods=["POST"])
-@personal_link_limit
 def unlist_me(token):
-    registration = _registration_by_token_or_404(token)
+    registration = registration_by_token_or_404(token)
     return button_action(lambda: services.stop_listing_me(registration),
                          message=_("Your name is no longer in the public list of participants."),
                          next_url=url_for("registration.my_registration", token=token))

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from .. import clock
 from ..accounts.services import can_manage
-from ..livestream.services import embed_url, live_sessions, opens_at, stream_state
+from ..livestream.services import embed_url, live_sessions, opens_at, public_recording_url, stream_state
 from ..extensions import db
 from ..forms_common import button_action, save_form
 from ..mail.services import counts_for_event as message_counts
@@ -46,7 +46,8 @@ def event_page(slug):
     event = _public_event_or_404(slug, with_sessions=True, with_attachments=True)
     now = clock.now()
     streams = {s.id: {"state": stream_state(s, now), "opens_at": opens_at(s),
-                      "embed": embed_url(s.public_stream_url)} for s in event.sessions}
+                      "embed": embed_url(s.public_stream_url), "recording": public_recording_url(s, now)}
+               for s in event.sessions}
     html = render_template(
         "events/event.html",
         event=event,

@@ -35,6 +35,17 @@ def stream_state(session, now):
     return StreamState.ended
 
 
+def public_recording_url(session, now):
+    """The recording link anyone may see: once the session has ended, whatever the stream's visibility.
+
+    The one rule for the event page, the anonymous API and the calendars: a link the organizer enters
+    ahead of time stays hidden until the end, for public and registrants-only sessions alike.
+    """
+    if session.recording_url and stream_state(session, now) == StreamState.ended:
+        return session.recording_url
+    return ""
+
+
 def live_sessions(event, now):
     """The sessions of `event` whose stream window is open now (whatever their visibility)."""
     return [s for s in event.sessions if s.stream_url and stream_state(s, now) == StreamState.live]

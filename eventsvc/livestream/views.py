@@ -4,18 +4,17 @@ from flask import Blueprint, abort, redirect, render_template
 from .. import clock
 from ..events.models import EventSession
 from ..extensions import db, write_transactions
-from ..registration.views import _registration_by_token_or_404, personal_link_limit
+from ..registration.personal_links import registration_by_token_or_404
 from . import services
 
 bp = Blueprint("livestream", __name__)
 
 
 @bp.route("/my/<token>/sessions/<id:session_id>/join")
-@personal_link_limit
 def join(token, session_id):
     # A GET that writes (the attendance): on SQLite it takes the write lock from its first statement.
     with write_transactions():
-        registration = _registration_by_token_or_404(token)
+        registration = registration_by_token_or_404(token)
         session = db.session.get(EventSession, session_id)
         if session is None:
             abort(404)

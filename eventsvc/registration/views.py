@@ -10,6 +10,7 @@ from ..errors import CapacityReached, InvitationInvalid, InvitationRequired, Reg
 from ..events.views import _public_event_or_404, managed_event_or_404, organizer_required
 from ..extensions import db, limiter
 from ..forms_common import ActionForm, apply_field_errors, button_action, save_form
+from ..headers import personal
 from ..invitations import services as invitation_services
 from ..invitations.forms import DeclineForm
 from ..invitations.services import registration_defaults
@@ -18,6 +19,7 @@ from ..templating import current_locale
 from . import services
 from .forms import EditRegistrationForm, RegistrationForm
 from .models import Registration
+from .personal_links import registration_by_token_or_404
 
 bp = Blueprint("registration", __name__)
 
@@ -51,6 +53,7 @@ def _registration_form(event, invitation=None):
 
 
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
+@personal  # an invitee's form is filled in with their name and e-mail
 @limiter.limit(lambda: current_app.config["RATELIMIT_REGISTER"], methods=["POST"])
 @limit_wrong_invitations
 def register(slug):
@@ -146,29 +149,14 @@ def decline(slug):
                          next_url=url_for("registration.register", slug=slug, invite=token))
 
 
-def _registration_by_token_or_404(token):
-    registration = services.find_registration_by_token(token)
-    if registration is None:
-        abort(404)
-    return registration
-
-
-# Unknown personal links, one count per address for every /my/ page.
-personal_link_limit = limiter.shared_limit(lambda: current_app.config["RATELIMIT_TOKEN"], scope="personal-link",
-                                           deduct_when=lambda response: response.status_code == 404)
-
-
 def _my_page(registration, token, form=None, status=200):
     from ..checkin.services import checkins_of
     from ..tickets import calendar
 
     event = registration.event
     locale = current_locale()
-    links = {}
-    for session in registration.sessions:
-        location, how = calendar.personal_location(registration, session, locale)
-        details = "\n".join(filter(None, [event.title(locale), how, calendar.personal_url(registration)]))
-        links[session.id] = calendar.add_links(event, session, locale, location=location, details=details)
+    links = {session.id: calendar.third_party_add_links(registration, session, locale)
+             for session in registration.sessions}
     return render_template(
         "registration/my.html", registration=registration, event=event, token=token, add_links=links,
         editable=services.can_change(registration), cancellable=services.can_cancel(registration),
@@ -178,16 +166,14 @@ def _my_page(registration, token, form=None, status=200):
 
 
 @bp.route("/my/<token>")
-@personal_link_limit
 def my_registration(token):
-    registration = _registration_by_token_or_404(token)
+    registration = registration_by_token_or_404(token)
     return _my_page(registration, token)
 
 
 @bp.route("/my/<token>/edit", methods=["GET", "POST"])
-@personal_link_limit
 def edit_my_registration(token):
-    registration = _registration_by_token_or_404(token)
+    registration = registration_by_token_or_404(token)
     event = registration.event
     form = EditRegistrationForm(obj=registration if request.method == "GET" else None)
     form.sessions.choices = _session_choices(event)
@@ -208,18 +194,16 @@ def edit_my_registration(token):
 
 
 @bp.route("/my/<token>/cancel", methods=["POST"])
-@personal_link_limit
 def cancel_my_registration(token):
-    registration = _registration_by_token_or_404(token)
+    registration = registration_by_token_or_404(token)
     return button_action(lambda: services.cancel_registration(registration, actor=None),
                          message=_("Your registration is cancelled."),
                          next_url=url_for("registration.my_registration", token=token))
 
 
 @bp.route("/my/<token>/data.json")
-@personal_link_limit
 def my_data(token):
-    registration = _registration_by_token_or_404(token)
+    registration = registration_by_token_or_404(token)
     response = jsonify(services.personal_data(registration))
     response.headers["Content-Disposition"] = f'attachment; filename="my-data-{registration.event.slug}.json"'
     response.headers["Cache-Control"] = "no-store"
@@ -227,9 +211,8 @@ def my_data(token):
 
 
 @bp.route("/my/<token>/erase", methods=["POST"])
-@personal_link_limit
 def erase_my_data(token):
-    registration = _registration_by_token_or_404(token)
+    registration = registration_by_token_or_404(token)
     if not ActionForm().validate_on_submit():
         abort(400)
     event = registration.event

@@ -15,6 +15,8 @@ import icalendar
 from flask import current_app
 from flask_babel import force_locale, gettext as _
 
+from .. import clock
+from ..livestream.services import public_recording_url
 from ..models_base import utcnow
 from ..timefmt import BANGKOK
 
@@ -101,7 +103,14 @@ def _event_description(event, session, locale, url):
         contact = " · ".join(p for p in (event.contact_name, event.contact_phone, event.contact_email) if p)
         lines.append(_("Questions: %(name)s", name=contact))
     lines.append(url)
-    return "\n".join(lines)
+    lines.append(_recording_line(session))
+    return "\n".join(filter(None, lines))
+
+
+def _recording_line(session):
+    """The recording, by the same rule as the event page and the API (after the session has ended)."""
+    recording = public_recording_url(session, clock.now())
+    return _("Recording: %(url)s", url=recording) if recording else ""
 
 
 def event_ics(event, locale):
@@ -143,7 +152,7 @@ def registration_ics(registration, locale):
             location, how = personal_location(registration, session, locale)
             url = personal_url(registration)
             description = "\n".join(filter(None, [event.title(locale), session.name(locale), how,
-                                                  _("Your registration: %(url)s", url=url)]))
+                                                  _("Your registration: %(url)s", url=url), _recording_line(session)]))
             calendar.add_component(_entry(event, session, locale, url=url, location=location,
                                           description=description, cancelled=cancelled,
                                           uid_value=personal_uid(registration, session)))
@@ -179,6 +188,24 @@ def join_url(registration, session):
 
 def _google_time(value):
     return value.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
+def third_party_add_links(registration, session, locale):
+    """Google's and Outlook's "new event" links for one of the registrant's sessions.
+
+    They hand the entry to a third party: it carries the public event page, never the personal link
+    or the join link made from it (those stay in the registrant's own .ics).
+    """
+    from ..mail.render import external_url
+
+    event = registration.event
+    page = external_url("events.event_page", slug=event.slug)
+    if registration.attendance.value == "online":
+        location, how = session.public_stream_url or page, _("Registrants join through the link on their registration page.")
+    else:
+        location, how = venue_text(event), ""
+    details = "\n".join(filter(None, [event.title(locale), session.name(locale), how, page]))
+    return add_links(event, session, locale, location=location, details=details)
 
 
 def add_links(event, session, locale, *, location, details):

@@ -1,15 +1,16 @@
 """What the QR opens (/t/<code>), the QR images, and the calendar files."""
-from flask import Blueprint, Response, abort, current_app, render_template
+from flask import Blueprint, Response, abort, render_template
 from flask_login import current_user
 
 from ..accounts.services import can_check_in
 from ..checkin import services as checkin_services
 from ..events.services import published_events
 from ..events.views import _public_event_or_404
-from ..extensions import db, limiter
+from ..extensions import db
 from ..forms_common import ActionForm
+from ..headers import personal
 from ..mail.render import external_url
-from ..registration.views import _registration_by_token_or_404
+from ..registration.personal_links import registration_by_token_or_404
 from ..templating import current_locale
 from . import calendar, qr
 from .codes import ticket_id_from
@@ -30,6 +31,7 @@ def ticket_page(registration, code, result=None, refusal=None, status=200):
 
 
 @bp.route("/t/<code>")
+@personal  # the ticket shows the person's name
 def ticket(code):
     try:
         registration = checkin_services.registration_for_code(code)
@@ -77,7 +79,6 @@ def feed():
 
 
 @bp.route("/my/<token>/calendar.ics")
-@limiter.limit(lambda: current_app.config["RATELIMIT_TOKEN"], deduct_when=lambda r: r.status_code == 404)
 def my_calendar(token):
-    registration = _registration_by_token_or_404(token)
+    registration = registration_by_token_or_404(token)
     return ics_response(calendar.registration_ics(registration, current_locale()), f"{registration.event.slug}.ics")
