@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..forms_common import AppForm, REQUIRED
 
@@ -10,3 +10,18 @@ class LoginForm(AppForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(REQUIRED), Length(max=1000)])
     remember = BooleanField(_l("Keep me signed in"))
     next = HiddenField()
+
+
+class NewPasswordForm(AppForm):
+    """An admin sets someone's password."""
+
+    password = PasswordField(_l("New password"), validators=[DataRequired(REQUIRED), Length(max=1000)],
+                             description=_l("At least 10 characters."))
+    confirm = PasswordField(_l("New password again"), validators=[
+        DataRequired(REQUIRED), EqualTo("password", message=_l("The two passwords differ."))])
+
+
+class ChangePasswordForm(NewPasswordForm):
+    """The signed-in person changes their own password."""
+
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(REQUIRED), Length(max=1000)])
