@@ -1,4 +1,5 @@
 """Sign in and out of the organizer pages, change one's password, and the admins' page of accounts."""
+from datetime import timedelta
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -43,7 +44,8 @@ def sign_in(user, remember):
     services.start_session(user, remember=remember, days=config["REMEMBER_DAYS"], hours=config["LOGIN_HOURS"],
                            user_agent=request.user_agent.string)
     db.session.commit()
-    login_user(user, remember=remember)
+    # The cookie lives as long as the sign-in on the server (REMEMBER_COOKIE_DURATION is the same by default).
+    login_user(user, remember=remember, duration=timedelta(days=config["REMEMBER_DAYS"]) if remember else None)
 
 
 @bp.route("/login", methods=["GET", "POST"])
