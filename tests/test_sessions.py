@@ -181,3 +181,11 @@ def test_reactivation_needs_a_new_sign_in(client, runner, organizer):
     runner.invoke(args=["user", "activate", organizer.email])
     sign_in(client, organizer.email)
     assert signed_in(client)
+
+
+def test_an_inactive_account_is_signed_out_even_when_its_sign_ins_were_not_ended(client, db, organizer):
+    """Belt and braces: the loader checks `active` too (a row changed by hand, a service that forgot)."""
+    sign_in(client, organizer.email)
+    organizer.active = False
+    db.session.commit()
+    assert not signed_in(client)
