@@ -189,3 +189,13 @@ def test_an_inactive_account_is_signed_out_even_when_its_sign_ins_were_not_ended
     organizer.active = False
     db.session.commit()
     assert not signed_in(client)
+
+
+def test_ended_sign_ins_are_dropped_at_the_next_sign_in(client, db, organizer):
+    for _ in range(3):
+        sign_in(client, organizer.email)
+        post_button(client, "/organizer/logout")
+    sign_in(client, organizer.email)
+    db.session.rollback()
+    rows = db.session.scalars(sa.select(LoginSession).where(LoginSession.user_id == organizer.id)).all()
+    assert len(rows) == 1 and rows[0].revoked_at is None

@@ -103,6 +103,13 @@ def start_session(user, remember=False, days=30, hours=12, user_agent=""):
     token = secrets.token_urlsafe(32)
     lifetime = timedelta(days=days) if remember else timedelta(hours=hours)
     started = now()
+    # The user's ended sign-ins are of no further use: drop them here, so the table stays small without a job.
+    db.session.execute(
+        sa.delete(LoginSession)
+        .where(LoginSession.user_id == user.id,
+               sa.or_(LoginSession.revoked_at.is_not(None), LoginSession.expires_at <= started))
+        .execution_options(synchronize_session=False)
+    )
     db.session.add(LoginSession(user=user, token_hash=hash_token(token), remember=remember, created_at=started,
                                 expires_at=started + lifetime, user_agent=(user_agent or "")[:200]))
     user.last_login_at = started
