@@ -230,6 +230,8 @@ def admin_post(client, url, **data):
 def test_only_admins_see_the_accounts_page(client, login_as, organizer, role):
     login_as(role)
     assert client.get("/organizer/users").status_code == 403
+    assert client.get("/organizer/users/new").status_code == 403
+    assert client.get(f"/organizer/users/{organizer.id}/password").status_code == 403
     assert client.post(f"/organizer/users/{organizer.id}/deactivate").status_code in (400, 403)
     assert 'id="nav-users"' not in client.get("/organizer/").get_data(as_text=True)
 
@@ -287,3 +289,20 @@ def test_an_admin_sets_a_password(client, db, login_as, organizer):
     assert response.status_code == 302
     reload(db, organizer)
     assert authenticate("organizer@example.org", "a new long password").id == organizer.id
+
+
+def test_an_admin_creates_an_account(client, db, login_as, organizer):
+    login_as(Role.admin)
+    page = client.get("/organizer/users/new")
+    assert page.status_code == 200
+    token = csrf_from(page.get_data(as_text=True))
+    data = {"csrf_token": token, "email": "New.Person@Example.org", "name": "สมศรี มีสุข", "role": "checkin",
+            "password": "a new long password", "confirm": "a new long password"}
+    taken = client.post("/organizer/users/new", data={**data, "email": "organizer@example.org"})
+    assert taken.status_code == 422 and "has-error" in taken.get_data(as_text=True)
+    assert client.post("/organizer/users/new", data={**data, "role": "emperor"}).status_code == 422
+    assert client.post("/organizer/users/new", data=data).status_code == 302
+    db.session.rollback()
+    user = db.session.scalar(sa.select(User).where(User.email == "new.person@example.org"))
+    assert user.role == Role.checkin and user.name == "สมศรี มีสุข"
+    assert authenticate("new.person@example.org", "a new long password").id == user.id

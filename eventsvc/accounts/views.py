@@ -7,9 +7,10 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..errors import Conflict, ValidationFailed
 from ..extensions import db, limiter, login_manager
 from ..forms_common import ActionForm, button_action, save_form
-from .forms import ChangePasswordForm, LoginForm, NewPasswordForm
+from .forms import ChangePasswordForm, LoginForm, NewPasswordForm, NewUserForm
 from .models import User
 from . import services
 from .services import authenticate
@@ -120,6 +121,24 @@ def _user_or_404(user_id):
 @admin_required
 def users():
     return render_template("accounts/users.html", rows=services.list_users())
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@admin_required
+def create_user():
+    form = NewUserForm()
+
+    def create():
+        try:
+            return services.create_user(form.email.data, form.password.data, form.role.data, name=form.name.data or "")
+        except Conflict as error:  # the e-mail is taken: said beside the field, like any other wrong input
+            raise ValidationFailed(fields={"email": [error.message]})
+
+    done = save_form(form, create, message=_("Account created."), next_url=url_for(".users"),
+                     default_field=form.email)
+    if done is not None:
+        return done
+    return render_template("accounts/new_user.html", form=form), 422 if request.method == "POST" else 200
 
 
 @bp.route("/users/<id:user_id>/deactivate", methods=["POST"])
