@@ -306,3 +306,32 @@ def test_an_admin_creates_an_account(client, db, login_as, organizer):
     user = db.session.scalar(sa.select(User).where(User.email == "new.person@example.org"))
     assert user.role == Role.checkin and user.name == "สมศรี มีสุข"
     assert authenticate("new.person@example.org", "a new long password").id == user.id
+
+
+def test_migration_gives_existing_tokens_365_days_and_keeps_them_working(backend, tmp_path):
+    from flask_migrate import upgrade
+
+    from conftest import database_url, reset_postgres
+    from eventsvc import create_app
+    from eventsvc.extensions import db as database
+    from eventsvc.models_base import utcnow
+
+    url = database_url(backend, tmp_path)
+    if backend == "postgresql":
+        reset_postgres(url)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x", "TESTING": True})
+    with app.app_context():
+        upgrade(revision="0004_online_attendance")
+        now = "2026-11-01 00:00:00+00:00"
+        with database.engine.begin() as c:
+            c.exec_driver_sql("INSERT INTO users (id, email, name, password_hash, role, active, created_at) "
+                              f"VALUES (1, 'o@example.org', '', 'x', 'organizer', true, '{now}')")
+            c.exec_driver_sql("INSERT INTO api_tokens (id, user_id, token_hash, created_at) "
+                              f"VALUES (1, 1, '{ApiToken.hash('evs_old')}', '{now}')")
+        upgrade()
+        stored = database.session.get(ApiToken, 1)
+        assert timedelta(days=364) < stored.expires_at - utcnow() <= timedelta(days=365)
+        assert stored.last_used_at is None
+        assert user_for_token("evs_old").email == "o@example.org"
+        database.session.remove()
+        database.engine.dispose()
