@@ -122,16 +122,14 @@ def user_for_session(token):
     """The active user of a sign-in that has not ended or expired, or None."""
     if not token or len(token) > 200:
         return None
-    row = db.session.execute(
-        sa.select(User, LoginSession.id)
+    user = db.session.scalar(
+        sa.select(User)
         .join(LoginSession)
         .where(LoginSession.token_hash == hash_token(token), LoginSession.revoked_at.is_(None),
                LoginSession.expires_at > now(), User.active.is_(True))
-    ).first()
-    if row is None:
-        return None
-    user = row[0]
-    user.login_token = token
+    )
+    if user is not None:
+        user.login_token = token
     return user
 
 
@@ -208,7 +206,7 @@ def record_token_use(api_token):
 
 
 def revoke_api_tokens(user, actor=None):
-    """Revoke every working API token of `user`; returns how many."""
+    """Revoke every API token of `user` not revoked yet; returns how many."""
     result = db.session.execute(
         sa.update(ApiToken)
         .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
