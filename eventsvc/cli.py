@@ -1,12 +1,11 @@
-"""flask commands: user (create, token), demo, outbox (deliver), reminders (send)."""
+"""flask commands: user (create, list, password, activate, deactivate, token, revoke-tokens), demo, outbox, reminders."""
 import click
-import sqlalchemy as sa
 from flask.cli import AppGroup
 
-from .accounts.models import Role, User
-from .accounts.services import create_user, issue_api_token
-from .emails import normalize_email
-from .errors import DomainError
+from .accounts import services as account_services
+from .accounts.models import Role
+from .accounts.services import DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS, create_user, issue_api_token
+from .errors import DomainError, NotFound
 from .extensions import db
 
 user_cli = AppGroup("user", help="Organizer accounts.")
@@ -19,25 +18,96 @@ user_cli = AppGroup("user", help="Organizer accounts.")
 @click.password_option(help="Asked twice on standard input when not given.")
 def create_user_command(email, role, name, password):
     """Create an account with the given role."""
-    try:
-        user = create_user(email, password, Role(role), name=name)
-    except DomainError as error:
-        messages = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in error.fields.items()) or str(error.message)
-        raise click.ClickException(messages)
+    user = _run(lambda: create_user(email, password, Role(role), name=name))
     db.session.commit()
     click.echo(f"Created {user.email} ({user.role.value}).")
 
 
+def _run(action):
+    """Run a service; its refusal becomes a ClickException (a message and a non-zero exit), nothing is saved."""
+    try:
+        return action()
+    except DomainError as error:
+        db.session.rollback()
+        messages = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in error.fields.items()) or str(error.message)
+        raise click.ClickException(messages)
+
+
+def _user(email):
+    try:
+        return account_services.find_user(email)
+    except NotFound:
+        raise click.ClickException(f"No account for {email}.")
+
+
+def _when(value):
+    from .timefmt import to_local
+
+    return to_local(value).strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
+@user_cli.command("list")
+def list_command():
+    """Every account: e-mail, role, active, last sign-in (Bangkok time), working API tokens."""
+    rows = [("EMAIL", "ROLE", "ACTIVE", "LAST SIGN-IN", "TOKENS")]
+    for user, tokens in account_services.list_users():
+        rows.append((user.email, user.role.value, "yes" if user.active else "no", _when(user.last_login_at), str(tokens)))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+
+
+@user_cli.command("password")
+@click.argument("email")
+@click.password_option(help="Asked twice on standard input when not given.")
+def password_command(email, password):
+    """Set the password of EMAIL; every sign-in of that account ends."""
+    user = _user(email)
+    _run(lambda: account_services.set_password(user, password))
+    db.session.commit()
+    click.echo(f"Password of {user.email} changed; signed out everywhere.")
+
+
+@user_cli.command("deactivate")
+@click.argument("email")
+def deactivate_command(email):
+    """Stop EMAIL from signing in: its sign-ins end and its API tokens are refused at once."""
+    user = _user(email)
+    _run(lambda: account_services.deactivate_user(user))
+    db.session.commit()
+    click.echo(f"{user.email} is deactivated.")
+
+
+@user_cli.command("activate")
+@click.argument("email")
+def activate_command(email):
+    """Let EMAIL sign in again (its API tokens that were not revoked and have not expired work again)."""
+    user = _user(email)
+    _run(lambda: account_services.activate_user(user))
+    db.session.commit()
+    click.echo(f"{user.email} is active.")
+
+
+@user_cli.command("revoke-tokens")
+@click.argument("email")
+def revoke_tokens_command(email):
+    """Revoke every API token of EMAIL."""
+    user = _user(email)
+    count = _run(lambda: account_services.revoke_api_tokens(user))
+    db.session.commit()
+    click.echo(f"{count} API token(s) of {user.email} revoked.")
+
+
 @user_cli.command("token")
 @click.argument("email")
-def token_command(email):
+@click.option("--expires-days", type=click.IntRange(1, MAX_TOKEN_DAYS), default=DEFAULT_TOKEN_DAYS,
+              show_default=True, help="The token stops working after this many days.")
+def token_command(email, expires_days):
     """Print a new API token for EMAIL (its last line); only its hash is stored."""
-    user = db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
-    if user is None:
-        raise click.ClickException(f"No account for {email}.")
-    token = issue_api_token(user)
+    user = _user(email)
+    token = _run(lambda: issue_api_token(user, expires_days=expires_days))
     db.session.commit()
-    click.echo(f"API token for {user.email} (shown once, keep it secret):")
+    click.echo(f"API token for {user.email}, valid {expires_days} days (shown once, keep it secret):")
     click.echo(token)
 
 

@@ -1,6 +1,7 @@
 """Settings from the environment (EVENTSVC_*), read in one place."""
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 
@@ -65,6 +66,13 @@ def load(instance_path):
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _env("BASE_URL", "http://").startswith("https://"),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # "Keep me signed in": the cookie and its sign-in on the server last this long (accounts/services.py).
+        "REMEMBER_DAYS": float(_env("REMEMBER_DAYS", "30")),
+        "REMEMBER_COOKIE_DURATION": timedelta(days=float(_env("REMEMBER_DAYS", "30"))),
+        # A sign-in without "keep me signed in" ends after this many hours even if the browser stays open.
+        "LOGIN_HOURS": float(_env("LOGIN_HOURS", "12")),
         "BABEL_DEFAULT_LOCALE": "th",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Bangkok",
         "LANGUAGES": ("th", "en"),

@@ -1,16 +1,17 @@
-"""Accounts: creating organizers, checking passwords, API tokens, who may manage what."""
+"""Accounts: creating organizers, passwords, sign-ins that can be ended, API tokens, who may manage what."""
 import secrets
+from datetime import timedelta
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..clock import now
 from ..emails import normalize_email
-from ..errors import Conflict, ValidationFailed
+from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ..extensions import db
-from ..models_base import utcnow
-from .models import ApiToken, Role, User
+from .models import ApiToken, LoginSession, Role, User, hash_token
 
 MIN_PASSWORD_LENGTH = 10
 # A hash to check against when the e-mail is unknown, so that a login takes
@@ -36,12 +37,109 @@ def create_user(email, password, role=Role.organizer, name=""):
     return user
 
 
-def set_password(user, password):
+# The last use of an API token is written at most this often: a write per call would cost more than it tells.
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
+DEFAULT_TOKEN_DAYS = 365
+MAX_TOKEN_DAYS = 3650
+
+
+def find_user(email):
+    """The account with this e-mail (any case, spaces trimmed), or NotFound."""
+    user = db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
+    if user is None:
+        raise NotFound(_l("No account with this e-mail."))
+    return user
+
+
+def list_users():
+    """Every account, by e-mail, with how many API tokens still work: [(user, active_tokens)]."""
+    active_tokens = (
+        sa.select(sa.func.count(ApiToken.id))
+        .where(ApiToken.user_id == User.id, *_token_is_valid(now()))
+        .correlate(User)
+        .scalar_subquery()
+    )
+    return db.session.execute(sa.select(User, active_tokens).order_by(User.email)).tuples().all()
+
+
+def set_password(user, password, actor=None):
+    """A new password; every sign-in of the user ends (a stolen cookie dies with the old password)."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(
             fields={"password": [_l("At least %(n)d characters.", n=MIN_PASSWORD_LENGTH)]}
         )
     user.password_hash = generate_password_hash(password)
+    end_sessions(user)
+    db.session.flush()
+
+
+def change_own_password(user, current_password, new_password):
+    """The signed-in person changes their password: the current one must be right."""
+    if not check_password_hash(user.password_hash, current_password or ""):
+        raise ValidationFailed(fields={"current_password": [_l("This is not your current password.")]})
+    set_password(user, new_password, actor=user)
+
+
+def deactivate_user(user, actor=None):
+    """The account can no longer sign in; its sign-ins end and its API tokens are refused while it stays so."""
+    if actor is not None and actor.id == user.id:
+        raise PermissionDenied(_l("You cannot deactivate your own account."))
+    user.active = False
+    end_sessions(user)
+    db.session.flush()
+
+
+def activate_user(user, actor=None):
+    user.active = True
+    db.session.flush()
+
+
+def start_session(user, remember=False, days=30, hours=12, user_agent=""):
+    """A new sign-in for one browser: returns its token (for the cookies); only its hash is stored.
+
+    A remembered sign-in lasts `days`, another `hours` (its session cookie
+    ends with the browser, but a copied cookie must not last for ever).
+    """
+    token = secrets.token_urlsafe(32)
+    lifetime = timedelta(days=days) if remember else timedelta(hours=hours)
+    started = now()
+    # The user's ended sign-ins are of no further use: drop them here, so the table stays small without a job.
+    db.session.execute(
+        sa.delete(LoginSession)
+        .where(LoginSession.user_id == user.id,
+               sa.or_(LoginSession.revoked_at.is_not(None), LoginSession.expires_at <= started))
+        .execution_options(synchronize_session=False)
+    )
+    db.session.add(LoginSession(user=user, token_hash=hash_token(token), remember=remember, created_at=started,
+                                expires_at=started + lifetime, user_agent=(user_agent or "")[:200]))
+    user.last_login_at = started
+    user.login_token = token
+    db.session.flush()
+    return token
+
+
+def user_for_session(token):
+    """The active user of a sign-in that has not ended or expired, or None."""
+    if not token or len(token) > 200:
+        return None
+    user = db.session.scalar(
+        sa.select(User)
+        .join(LoginSession)
+        .where(LoginSession.token_hash == hash_token(token), LoginSession.revoked_at.is_(None),
+               LoginSession.expires_at > now(), User.active.is_(True))
+    )
+    if user is not None:
+        user.login_token = token
+    return user
+
+
+def end_sessions(user):
+    """End every sign-in of `user`, on every browser: their session and remember cookies stop working."""
+    db.session.execute(
+        sa.update(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
+        .values(revoked_at=now())
+    )
     db.session.flush()
 
 
@@ -56,29 +154,66 @@ def authenticate(email, password):
     return user
 
 
-def issue_api_token(user):
-    """Create a token for `user` and return it; only its hash is stored."""
+def issue_api_token(user, expires_days=DEFAULT_TOKEN_DAYS):
+    """Create a token for `user` valid `expires_days` days and return it; only its hash is stored."""
+    if not isinstance(expires_days, int) or not 1 <= expires_days <= MAX_TOKEN_DAYS:
+        raise ValidationFailed(fields={"expires_days": [_l("Between 1 and %(n)d days.", n=MAX_TOKEN_DAYS)]})
+    if not user.active:
+        raise Conflict(_l("This account is deactivated."))
     token = "evs_" + secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user=user, token_hash=ApiToken.hash(token)))
+    created = now()
+    db.session.add(ApiToken(user=user, token_hash=ApiToken.hash(token), created_at=created,
+                            expires_at=created + timedelta(days=expires_days)))
     db.session.flush()
     return token
 
 
-def user_for_token(token):
+def _token_is_valid(at):
+    return (ApiToken.revoked_at.is_(None), sa.or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > at))
+
+
+def find_api_token(token):
+    """The ApiToken for this bearer token when it still works (not revoked, not expired, its user active), or None."""
     if not token or len(token) > 200:
         return None
     return db.session.scalar(
-        sa.select(User)
-        .join(ApiToken)
-        .where(ApiToken.token_hash == ApiToken.hash(token), ApiToken.revoked_at.is_(None), User.active.is_(True))
+        sa.select(ApiToken)
+        .join(User)
+        .where(ApiToken.token_hash == ApiToken.hash(token), *_token_is_valid(now()), User.active.is_(True))
     )
 
 
-def revoke_api_tokens(user):
-    for token in user.tokens:
-        if token.revoked_at is None:
-            token.revoked_at = utcnow()
+def user_for_token(token):
+    api_token = find_api_token(token)
+    return api_token.user if api_token is not None else None
+
+
+def token_use_is_stale(api_token):
+    """Whether the recorded last use is old enough to be written again."""
+    return api_token.last_used_at is None or api_token.last_used_at <= now() - TOKEN_USE_RESOLUTION
+
+
+def record_token_use(api_token):
+    """Note that the token was used now: one conditional UPDATE, so concurrent calls write it once."""
+    used = now()
+    db.session.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.id == api_token.id,
+               sa.or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= used - TOKEN_USE_RESOLUTION))
+        .values(last_used_at=used)
+    )
     db.session.flush()
+
+
+def revoke_api_tokens(user, actor=None):
+    """Revoke every API token of `user` not revoked yet; returns how many."""
+    result = db.session.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now())
+    )
+    db.session.flush()
+    return result.rowcount
 
 
 def can_manage(user, event):
