@@ -18,6 +18,21 @@ class AwareDateTime(fields.AwareDateTime):
         super().__init__(default_timezone=BANGKOK, **kwargs)
 
 
+class BoundedList(fields.List):
+    """A list whose length (validate.Length) is checked before any item is converted.
+
+    marshmallow converts every item, then validates the length: a list of a
+    million items would be converted whole only to be refused.
+    """
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, list):
+            for validator in self.validators:
+                if isinstance(validator, validate.Length):
+                    validator(value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class SessionIn(Schema):
     name_th = fields.String(required=True, validate=validate.Length(min=1, max=300))
     name_en = fields.String(validate=validate.Length(max=300))
@@ -62,7 +77,7 @@ class EventFields(Schema):
 class EventCreate(EventFields):
     slug = fields.String(required=True, validate=validate.Length(min=1, max=80))
     title_th = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    sessions = fields.List(fields.Nested(SessionIn), validate=validate.Length(max=100), load_default=list)
+    sessions = BoundedList(fields.Nested(SessionIn), validate=validate.Length(max=100), load_default=list)
 
 
 class EventPatch(EventFields):
@@ -156,7 +171,7 @@ class RegistrationIn(Schema):
     position = fields.String(validate=validate.Length(max=200))
     sector = fields.String(required=True, validate=_choice(Sector))
     attendance = fields.String(validate=_choice(Attendance))
-    sessions = fields.List(fields.Integer(strict=True), validate=validate.Length(max=100))
+    sessions = BoundedList(fields.Integer(strict=True), validate=validate.Length(max=100))
     consent_processing = fields.Boolean(required=True, truthy={True}, falsy={False})
     consent_listing = fields.Boolean(load_default=False, truthy={True}, falsy={False})
     invite = fields.String(validate=validate.Length(max=200), metadata={
@@ -279,7 +294,7 @@ class InviteeIn(Schema):
 
 
 class InvitationsIn(Schema):
-    invitees = fields.List(fields.Nested(InviteeIn), required=True, validate=validate.Length(min=1, max=20000))
+    invitees = BoundedList(fields.Nested(InviteeIn), required=True, validate=validate.Length(min=1, max=20000))
     send = fields.Boolean(load_default=True, metadata={"description": "write the invitation e-mails (default true)"})
     expires_at = AwareDateTime(allow_none=True, load_default=None, metadata={
         "description": "when the links stop working; default: when registration closes"})
