@@ -9,13 +9,13 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint, Page
 from sqlalchemy.orm import joinedload, selectinload
 from webargs.flaskparser import FlaskParser, is_json_request
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from ..accounts.services import can_check_in, can_manage, user_for_token
 from ..checkin import services as checkin_services
 from ..checkin.models import CheckinMethod
 from ..events.models import EventSession
-from ..errors import DomainError, InvitationInvalid, NotFound, PermissionDenied
+from ..errors import DomainError, InvitationInvalid, MalformedJSON, NotFound, PermissionDenied
 from ..events import services as event_services
 from ..events.models import EventStatus
 from ..extensions import db, limiter
@@ -51,7 +51,10 @@ class JSONParser(FlaskParser):
     def _raw_load_json(self, req):
         text = req.get_data(cache=True) if is_json_request(req) else b""
         if not text:
-            return super()._raw_load_json(req)  # missing; webargs reads an empty body as "no body"
+            # Every body of this API is required (and documented so): none at all is not "no changes".
+            if req.mimetype and not is_json_request(req):
+                raise UnsupportedMediaType()
+            raise MalformedJSON(_("Send a JSON object."))
         try:
             data = req.get_json()  # parsed once, by jsonbody's guard (too deep is malformed there too)
         except BadRequest:
@@ -69,13 +72,25 @@ class JSONParser(FlaskParser):
 class ApiBlueprint(Blueprint):
     ARGUMENTS_PARSER = JSONParser()
 
+    def _document_pagination_metadata(self, spec, resp_doc):
+        # Sent as JSON text in one header: documented as the string it is.
+        resp_doc.setdefault("headers", {})[self.PAGINATION_HEADER_NAME] = {
+            "description": 'JSON text: {"total", "total_pages", "first_page", "last_page", "page", '
+                           '"previous_page", "next_page"}, the pages absent where there is none',
+            "schema": {"type": "string"},
+        }
+
 
 blp = ApiBlueprint("api", __name__, url_prefix="/api/v1", description="eventsvc API v1")
 
 ERRORS = {
-    400: "Malformed JSON", 401: "Missing or unknown token", 403: "Not allowed", 404: "Not found",
-    409: "Conflict: closed, full or cancelled", 422: "Invalid fields", 429: "Rate limited (see Retry-After)",
+    400: "Malformed JSON, or no body", 401: "Missing or unknown token", 403: "Not allowed", 404: "Not found",
+    409: "Conflict: closed, full or cancelled", 413: "Body larger than EVENTSVC_MAX_JSON_KB (1 MB by default)",
+    415: "Not JSON: send Content-Type: application/json", 422: "Invalid fields",
+    429: "Rate limited (see Retry-After)",
 }
+# What every call with a JSON body may answer, whatever it does.
+BODY_ERRORS = (400, 413, 415, 422)
 
 
 class Unauthorized(DomainError):
@@ -125,17 +140,28 @@ def _managed_event(slug):
     return event
 
 
-def _documented(*statuses):
+def _documented(*statuses, descriptions=None):
     def decorate(view):
-        for status in statuses:
-            view = blp.alt_response(status, schema=schemas.ErrorOut, description=ERRORS[status])(view)
+        # Any call may be malformed (a NUL byte, a body that is not JSON) or rate limited.
+        for status in sorted({400, 429, *statuses}):
+            description = (descriptions or {}).get(status, ERRORS[status])
+            headers = None
+            if status == 429:
+                headers = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "string"}}}
+            view = blp.alt_response(status, schema=schemas.ErrorOut, description=description, headers=headers)(view)
         return view
 
     return decorate
 
 
+def _tag(*names):
+    return blp.doc(tags=list(names))
+
+
 @blp.route("/events")
 @blp.response(200, schemas.EventOut(many=True))
+@_documented()
+@_tag("events")
 def list_events():
     """Published events, upcoming first."""
     return db.session.scalars(event_services.published_events()).all()
@@ -144,9 +170,10 @@ def list_events():
 @blp.route("/events", methods=["POST"])
 @token_required  # first: no token, 401, before the body is even read
 @blp.doc(security=[{"bearer": []}])
-@blp.arguments(schemas.EventCreate)
+@blp.arguments(schemas.EventCreate, example=schemas.EXAMPLE_EVENT)
 @blp.response(201, schemas.EventOutForOrganizer)
-@_documented(400, 401, 403, 422)
+@_documented(400, 401, 403, 422, *BODY_ERRORS)
+@_tag("events")
 def create_event(data):
     """Create an event with its sessions in one body."""
     sessions = data.pop("sessions", [])
@@ -158,6 +185,7 @@ def create_event(data):
 @blp.route("/events/<slug>")
 @blp.response(200, schemas.EventOut)
 @_documented(404)
+@_tag("events")
 def get_event(slug):
     """One event with its sessions; drafts only to their organizer."""
     event = _event_or_404(slug)
@@ -173,7 +201,8 @@ def get_event(slug):
 @blp.doc(security=[{"bearer": []}])
 @blp.arguments(schemas.EventPatch)
 @blp.response(200, schemas.EventOutForOrganizer)
-@_documented(400, 401, 403, 404, 409, 422)
+@_documented(400, 401, 403, 404, 409, 422, *BODY_ERRORS)
+@_tag("events")
 def patch_event(data, slug):
     """Change fields of an event, e.g. `status` or `attendee_list_published`."""
     event = _managed_event(slug)
@@ -187,7 +216,8 @@ def patch_event(data, slug):
 @blp.doc(security=[{"bearer": []}])
 @blp.arguments(schemas.SessionIn)
 @blp.response(201, schemas.SessionOutForOrganizer)
-@_documented(400, 401, 403, 404, 422)
+@_documented(400, 401, 403, 404, 422, *BODY_ERRORS)
+@_tag("events")
 def add_session(data, slug):
     """Add a session to an event."""
     event = _managed_event(slug)
@@ -201,7 +231,8 @@ def add_session(data, slug):
 @blp.doc(security=[{"bearer": []}])
 @blp.arguments(schemas.SessionPatch(partial=True))
 @blp.response(200, schemas.SessionOutForOrganizer)
-@_documented(400, 401, 403, 404, 422)
+@_documented(400, 401, 403, 404, 422, *BODY_ERRORS)
+@_tag("events")
 def patch_session(data, slug, session_id):
     """Change a session: its time, capacity or stream link."""
     event = _managed_event(slug)
@@ -216,10 +247,11 @@ def patch_session(data, slug, session_id):
 @blp.route("/events/<slug>/registrations", methods=["POST"])
 @limiter.limit(lambda: current_app.config["RATELIMIT_REGISTER"])
 @limit_wrong_invitations
-@blp.arguments(schemas.RegistrationIn)
-@blp.response(201, schemas.RegistrationCreated)
+@blp.arguments(schemas.RegistrationIn, example=schemas.EXAMPLE_REGISTRATION)
+@blp.response(201, schemas.RegistrationCreated, example=schemas.EXAMPLE_REGISTERED)
 @blp.alt_response(200, schema=schemas.RegistrationCreated, description="Already registered: the existing registration")
-@_documented(400, 403, 404, 409, 422, 429)
+@_documented(400, 403, 404, 409, 422, 429, *BODY_ERRORS)
+@_tag("registrations")
 def register(data, slug):
     """Register a person; with `invite`, through their invitation (the only way into an invite-only event).
 
@@ -297,7 +329,8 @@ class SelectPage(Page):
 @blp.arguments(schemas.RegistrationQuery, location="query")
 @blp.response(200, schemas.RegistrationOut(many=True))
 @blp.paginate(SelectPage, page_size=100, max_page_size=1000)
-@_documented(401, 403, 404)
+@_documented(401, 403, 404, 422)
+@_tag("registrations")
 def list_registrations(query, slug):
     """The registrations of an event (organizer), in order of registration, 100 a page.
 
@@ -318,7 +351,8 @@ def list_registrations(query, slug):
 @blp.arguments(schemas.InvitationsIn)
 @blp.response(201, schemas.InvitationsCreatedOut)
 @blp.alt_response(200, schema=schemas.InvitationsCreatedOut, description="Nobody new was invited")
-@_documented(400, 401, 403, 404, 409, 422)
+@_documented(400, 401, 403, 404, 409, 422, *BODY_ERRORS)
+@_tag("invitations")
 def create_invitations(data, slug):
     """Invite people. The answer lists every invitee in the order given, with their personal link: shown only here.
 
@@ -349,7 +383,8 @@ def create_invitations(data, slug):
 @blp.arguments(schemas.InvitationQuery, location="query")
 @blp.response(200, schemas.InvitationOut(many=True))
 @blp.paginate(SelectPage, page_size=100, max_page_size=1000)
-@_documented(401, 403, 404)
+@_documented(401, 403, 404, 422)
+@_tag("invitations")
 def list_invitations(query, slug):
     """The invitations of an event, newest first, with their state (no personal links); `status` and `q` filter."""
     event = _managed_event(slug)
@@ -371,6 +406,7 @@ def _invitation_action(slug, invitation_id, service):
 @blp.doc(security=[{"bearer": []}])
 @blp.response(200, schemas.InvitationOut)
 @_documented(401, 403, 404, 409)
+@_tag("invitations")
 def revoke_invitation(slug, invitation_id):
     """Withdraw an invitation: its link stops working at once."""
     return _invitation_action(slug, invitation_id, invitation_services.revoke)
@@ -381,6 +417,7 @@ def revoke_invitation(slug, invitation_id):
 @blp.doc(security=[{"bearer": []}])
 @blp.response(200, schemas.InvitationOut)
 @_documented(401, 403, 404, 409)
+@_tag("invitations")
 def resend_invitation(slug, invitation_id):
     """Send the invitation e-mail again, with the same link."""
     return _invitation_action(slug, invitation_id, invitation_services.resend)
@@ -393,7 +430,8 @@ def resend_invitation(slug, invitation_id):
 @blp.doc(security=[{"bearer": []}])
 @blp.arguments(schemas.CheckinIn)
 @blp.response(200, schemas.CheckinOut)
-@_documented(400, 401, 403, 404, 409, 422)
+@_documented(400, 401, 403, 404, 409, 422, *BODY_ERRORS)
+@_tag("check-in")
 def check_in(data):
     """Check a ticket in for a session (scanner apps). The same `nonce` again is the same check-in.
 
@@ -429,6 +467,7 @@ def check_in(data):
 @blp.doc(security=[{"bearer": []}])
 @blp.response(200, schemas.AttendanceOut)
 @_documented(401, 403, 404)
+@_tag("attendance")
 def attendance(slug):
     """Per session: registered, checked in on site, joined online, took part; and by sector and organization."""
     from ..attendees.services import attendance_report
@@ -440,6 +479,7 @@ def attendance(slug):
 @blp.route("/events/<slug>/attendees")
 @blp.response(200, schemas.AttendeeListOut)
 @_documented(404)
+@_tag("attendance")
 def attendees(slug):
     """The published list of participants: only people who agreed to be listed, name and organization.
 
