@@ -85,7 +85,7 @@ class AwareDateTime(fields.AwareDateTime):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, str) and not _DATE_TIME.match(value):
-            raise ValidationError([_l("Choose a date between the years 2001 and 2198.")])
+            raise ValidationError([_l("A date and time (ISO 8601) between the years 2001 and 2198.")])
         return super()._deserialize(value, attr, data, **kwargs)
 
 
@@ -195,7 +195,8 @@ class EventFields(Schema):
     status = fields.String(validate=_choice(EventStatus))
     contact_name = text(max_length=200)
     contact_phone = text(max_length=50)
-    contact_email = fields.Email(validate=[validate.Length(max=254), Pattern(NO_CONTROL)])
+    contact_email = fields.Email(validate=[validate.Length(max=254), Pattern(NO_CONTROL)], metadata={
+        "description": "checked as a deliverable address (special-use domains such as .test or .local are refused, 422)"})
     attendee_list_published = StrictBoolean()
 
     @validates_schema
@@ -292,18 +293,20 @@ class EventOutForOrganizer(EventOut):
 
 
 class RegistrationIn(Schema):
-    title_prefix = fields.String(validate=validate.Length(max=50))
-    first_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    last_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    title_prefix = text(max_length=50)
+    first_name = text(pattern=NOT_BLANK, min_length=1, max_length=100, required=True)
+    last_name = text(pattern=NOT_BLANK, min_length=1, max_length=100, required=True)
     email = fields.String(validate=validate.Length(min=3, max=254), metadata={
-        "format": "email", "description": "required, except with `invite`: then the invitation's e-mail applies"})
-    phone = fields.String(validate=validate.Length(max=30))
-    organization = fields.String(validate=validate.Length(max=300))
-    position = fields.String(validate=validate.Length(max=200))
+        "format": "email", "description": "required, except with `invite`: then the invitation's e-mail applies; "
+        "checked as a deliverable address (special-use domains such as .test or .local are refused, 422)"})
+    phone = text(max_length=30)
+    organization = text(max_length=300)
+    position = text(max_length=200)
     sector = fields.String(required=True, validate=_choice(Sector))
     attendance = fields.String(validate=_choice(Attendance), metadata={
         "description": "required when the event is both on site and online (format hybrid): 422 without it"})
-    sessions = BoundedList(fields.Integer(strict=True), validate=validate.Length(max=100))
+    sessions = BoundedList(fields.Integer(strict=True, validate=validate.Range(min=1, max=2**31 - 1)),
+                           validate=validate.Length(max=100), metadata={"description": "ids of this event's sessions"})
     consent_processing = StrictBoolean(required=True, validate=validate.Equal(True, error=_l("We need your consent to process your data to register you.")),
                                         metadata={"description": "the person's consent to process their data: must be true"})
     consent_listing = StrictBoolean(load_default=False)
