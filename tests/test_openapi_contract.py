@@ -170,7 +170,7 @@ def test_documented_statuses_of_the_service_rules(spec):
     patch = spec["paths"]["/api/v1/events/{slug}"]["patch"]
     assert {"409", "422"} <= set(patch["responses"])
     invite = spec["paths"]["/api/v1/events/{slug}/invitations"]["post"]
-    assert "422" in invite["responses"] and "413" in invite["responses"]
+    assert "422" in invite["responses"] and "INVITATION_IMPORT_MAX_MB" in invite["responses"]["413"]["description"]
     register = spec["paths"]["/api/v1/events/{slug}/registrations"]["post"]
     assert register["responses"]["429"]["headers"]["Retry-After"]
 

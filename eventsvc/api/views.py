@@ -351,7 +351,8 @@ def list_registrations(query, slug):
 @blp.arguments(schemas.InvitationsIn)
 @blp.response(201, schemas.InvitationsCreatedOut)
 @blp.alt_response(200, schema=schemas.InvitationsCreatedOut, description="Nobody new was invited")
-@_documented(400, 401, 403, 404, 409, 422, *BODY_ERRORS)
+@_documented(400, 401, 403, 404, 409, 422, *BODY_ERRORS, descriptions={
+    413: "Body larger than EVENTSVC_INVITATION_IMPORT_MAX_MB (5 MB by default): this call's own limit"})
 @_tag("invitations")
 def create_invitations(data, slug):
     """Invite people. The answer lists every invitee in the order given, with their personal link: shown only here.
