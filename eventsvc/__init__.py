@@ -62,6 +62,9 @@ def create_app(config=None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0)
 
     app.url_map.converters["id"] = IdConverter
+    from . import jsonbody
+
+    jsonbody.init_app(app)  # first: it sets the body's size limit before anything reads it
     app.before_request(refuse_nul_bytes)
 
     from .headers import add_headers

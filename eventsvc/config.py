@@ -61,6 +61,8 @@ def load(instance_path):
         "RATELIMIT_TOKEN": _env("RATELIMIT_TOKEN", "20 per minute"),
         "RATELIMIT_INVITATION": _env("RATELIMIT_INVITATION", "10 per minute"),
         "MAX_CONTENT_LENGTH": int(_env("MAX_UPLOAD_MB", "50")) * 1024 * 1024,
+        # JSON bodies are parsed whole in memory: a small limit (eventsvc/jsonbody.py).
+        "MAX_JSON_BYTES": int(float(_env("MAX_JSON_KB", "1024")) * 1024),
         "UPLOAD_EXTENSIONS": _env("UPLOAD_EXTENSIONS", "pdf,doc,docx,xls,xlsx,ppt,pptx,odt,ods,odp,txt,csv,zip,png,jpg,jpeg").split(","),
         "SESSION_COOKIE_SECURE": _env("BASE_URL", "http://").startswith("https://"),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -22,6 +22,10 @@ class DomainError(Exception):
         self.details = details
 
 
+class MalformedJSON(DomainError):
+    status, code, message = 400, "bad_request", _l("The request body is not valid JSON.")
+
+
 class NotFound(DomainError):
     status, code, message = 404, "not_found", _l("Not found.")
 

@@ -9,11 +9,12 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
-from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
+
+from .api.spec import EventsvcApi
 
 # Deterministic constraint names, so that migrations can name what they alter.
 NAMING = {
@@ -32,7 +33,7 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
-api = Api()
+api = EventsvcApi()  # flask-smorest, with our error shape
 # Pages whose content changes rarely (the published attendee list); in memory, or Redis when configured.
 cache = Cache()
 

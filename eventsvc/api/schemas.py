@@ -1,4 +1,7 @@
 """Marshmallow schemas of API v1: they validate the input and generate /api/v1/openapi.json."""
+import re
+
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..events.models import EventFormat, EventKind, EventStatus, RegistrationMode, StreamVisibility
@@ -9,60 +12,204 @@ def _choice(enum_cls):
     return validate.OneOf([m.value for m in enum_cls])
 
 
+# The rules below are the services' own (events/services.py, registration/services.py),
+# said here too so that the OpenAPI document states them: a client (or schemathesis)
+# that follows the document is not refused.
+
+# No control characters (Unicode category Cc), as the services refuse them.
+NO_CONTROL = r"^[^\x00-\x1f\x7f-\x9f]*$"
+# ...and, in text of several lines, except line breaks and tabs.
+NO_CONTROL_MULTILINE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+# Not blank: the services strip spaces, and a required name must keep something.
+NOT_BLANK = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+HTTPS_LINK = r"^(https://[^\s\x00-\x1f\x7f-\x9f]*)?$"
+SLUG = r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$"
+# ISO 8601 as marshmallow reads it, the zone optional (then Bangkok time); years
+# 2001 to 2198 as written: the services keep 2000-2199 in UTC, which a zone
+# written next to the first or last day could leave.
+DATE_TIME = (r"^(200[1-9]|20[1-9][0-9]|21[0-8][0-9]|219[0-8])-"
+             r"((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-8]))"
+             r"[T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?(Z|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?)?$")
+
+
+class Pattern(validate.Validator):
+    """A regular expression the OpenAPI document shows (apispec reads `regex`), refused with the services' message."""
+
+    def __init__(self, pattern):
+        self.regex = re.compile(pattern)
+
+    def __call__(self, value):
+        if self.regex.match(value):
+            return value
+        return self._refuse(value)
+
+    def _refuse(self, value):
+        if self.regex.pattern == SLUG:
+            raise ValidationError([_l("Use 1–80 lower-case letters, digits and dashes.")])
+        if self.regex.pattern == NOT_BLANK and not value.strip():
+            raise ValidationError([_l("This field is required.")])
+        if isinstance(self, StreamLink) and not value.startswith("https://"):
+            raise ValidationError([_l("The link must start with https://.")])
+        if isinstance(self, StreamLink):
+            raise ValidationError([_l("Not a valid link.")])
+        raise ValidationError([_l("Control characters are not allowed.")])
+
+
+def text(*, pattern=NO_CONTROL, max_length=None, min_length=None, **kwargs):
+    """A string field whose rules the OpenAPI document states: its length and what it may contain."""
+    validators = [Pattern(pattern)]
+    if max_length is not None or min_length is not None:
+        validators.insert(0, validate.Length(min=min_length, max=max_length))
+    return fields.String(validate=validators, **kwargs)
+
+
+_DATE_TIME = re.compile(DATE_TIME)
+
+
 class AwareDateTime(fields.AwareDateTime):
-    """ISO 8601 with a time zone; a time without one is taken as Bangkok time."""
+    """ISO 8601 with a time zone; a time without one is taken as Bangkok time (Asia/Bangkok, UTC+7).
+
+    Documented by its pattern, not as `format: date-time`: that format wants a zone.
+    """
 
     def __init__(self, **kwargs):
         from ..timefmt import BANGKOK
 
-        super().__init__(default_timezone=BANGKOK, **kwargs)
+        metadata = kwargs.pop("metadata", {})
+        description = metadata.get("description", "")
+        metadata["description"] = ((description + "; ") if description else "") + (
+            "ISO 8601 date and time, e.g. 2027-02-25T09:30:00+07:00; without a zone, Bangkok time "
+            "(Asia/Bangkok, UTC+7); years 2001 to 2198; 29 February is not taken")
+        metadata["pattern"] = DATE_TIME
+        super().__init__(default_timezone=BANGKOK, metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and not _DATE_TIME.match(value):
+            raise ValidationError([_l("A date and time (ISO 8601) between the years 2001 and 2198.")])
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class StrictBoolean(fields.Boolean):
+    """true or false, as the document says: not 1, "yes" or "on" (and 1 == True in a Python set)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+class BoundedList(fields.List):
+    """A list whose length (validate.Length) is checked before any item is converted.
+
+    marshmallow converts every item, then validates the length: a list of a
+    million items would be converted whole only to be refused.
+    """
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, list):
+            for validator in self.validators:
+                if isinstance(validator, validate.Length):
+                    validator(value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class StreamLink(Pattern):
+    """https, on a host of EVENTSVC_STREAM_HOSTS: the document's pattern lists the hosts this server allows."""
+
+    def __init__(self):
+        super().__init__(HTTPS_LINK)
+
+    @property
+    def regex(self):
+        from flask import current_app, has_app_context
+
+        if not has_app_context():
+            return self._https
+        hosts = [h.strip().lower() for h in current_app.config["STREAM_HOSTS"] if h.strip()]
+        names = "|".join(r"[a-z0-9-]+(\.[a-z0-9-]+)*" + re.escape(h[1:]) if h.startswith("*.") else re.escape(h)
+                         for h in hosts)
+        return re.compile(r"^(https://(" + names + r")([/?#][^\s\x00-\x1f\x7f-\x9f]*)?)?$")
+
+    @regex.setter
+    def regex(self, value):
+        self._https = value
+
+    def __call__(self, value):
+        # The services check the host (and say which hosts), after this.
+        if self._https.match(value):
+            return value
+        return self._refuse(value)
+
+
+def _link(description):
+    return fields.String(validate=[validate.Length(max=500), StreamLink()], metadata={"description": description + (
+        "; https only, on a host of EVENTSVC_STREAM_HOSTS (the pattern lists them); empty: no link")})
 
 
 class SessionIn(Schema):
-    name_th = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    name_en = fields.String(validate=validate.Length(max=300))
+    """A session; it must end after it starts."""
+
+    name_th = text(pattern=NOT_BLANK, min_length=1, max_length=300, required=True)
+    name_en = text(max_length=300)
     starts_at = AwareDateTime(required=True)
-    ends_at = AwareDateTime(required=True)
+    ends_at = AwareDateTime(required=True, metadata={"description": "after starts_at"})
     capacity = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=0, max=1_000_000))
-    stream_url = fields.String(validate=validate.Length(max=500))
+    stream_url = _link("the livestream")
     stream_visibility = fields.String(validate=_choice(StreamVisibility))
-    recording_url = fields.String(validate=validate.Length(max=500))
+    recording_url = _link("the recording")
+
+    @validates_schema
+    def _ends_after_it_starts(self, data, **kwargs):
+        if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
+            raise ValidationError([_l("The session must end after it starts.")], field_name="ends_at")
 
 
 class SessionPatch(SessionIn):
-    """The same fields as SessionIn; used with partial=True."""
+    """The same fields as SessionIn; used with partial=True. A new time must still end after the session starts."""
+
+
+SLUG_DESCRIPTION = "the event's address, /events/<slug>; it cannot change once the event is published (422)"
 
 
 class EventFields(Schema):
-    slug = fields.String(validate=validate.Length(min=1, max=80))
-    title_th = fields.String(validate=validate.Length(min=1, max=300))
-    title_en = fields.String(validate=validate.Length(max=300))
-    description_th = fields.String(validate=validate.Length(max=20000))
-    description_en = fields.String(validate=validate.Length(max=20000))
-    organizer_name_th = fields.String(validate=validate.Length(max=300))
-    organizer_name_en = fields.String(validate=validate.Length(max=300))
+    """An event's fields. Registration must close after it opens."""
+
+    slug = text(pattern=SLUG, min_length=1, max_length=80, metadata={"description": SLUG_DESCRIPTION})
+    title_th = text(pattern=NOT_BLANK, min_length=1, max_length=300)
+    title_en = text(max_length=300)
+    description_th = text(pattern=NO_CONTROL_MULTILINE, max_length=20000)
+    description_en = text(pattern=NO_CONTROL_MULTILINE, max_length=20000)
+    organizer_name_th = text(max_length=300)
+    organizer_name_en = text(max_length=300)
     kind = fields.String(validate=_choice(EventKind))
     format = fields.String(validate=_choice(EventFormat))
-    venue_name = fields.String(validate=validate.Length(max=300))
-    venue_room = fields.String(validate=validate.Length(max=200))
-    venue_floor = fields.String(validate=validate.Length(max=50))
-    venue_address = fields.String(validate=validate.Length(max=500))
+    venue_name = text(max_length=300)
+    venue_room = text(max_length=200)
+    venue_floor = text(max_length=50)
+    venue_address = text(pattern=NO_CONTROL_MULTILINE, max_length=500)
     registration_mode = fields.String(validate=_choice(RegistrationMode))
     capacity = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=0, max=1_000_000))
-    waitlist = fields.Boolean()
+    waitlist = StrictBoolean()
     registration_opens_at = AwareDateTime(allow_none=True)
-    registration_closes_at = AwareDateTime(allow_none=True)
+    registration_closes_at = AwareDateTime(allow_none=True, metadata={"description": "after registration_opens_at"})
     status = fields.String(validate=_choice(EventStatus))
-    contact_name = fields.String(validate=validate.Length(max=200))
-    contact_phone = fields.String(validate=validate.Length(max=50))
-    contact_email = fields.Email(validate=validate.Length(max=254))
-    attendee_list_published = fields.Boolean()
+    contact_name = text(max_length=200)
+    contact_phone = text(max_length=50)
+    contact_email = fields.Email(validate=[validate.Length(max=254), Pattern(NO_CONTROL)], metadata={
+        "description": "checked as a deliverable address (special-use domains such as .test or .local are refused, 422)"})
+    attendee_list_published = StrictBoolean()
+
+    @validates_schema
+    def _closes_after_it_opens(self, data, **kwargs):
+        opens, closes = data.get("registration_opens_at"), data.get("registration_closes_at")
+        if opens and closes and closes <= opens:
+            raise ValidationError([_l("Registration must close after it opens.")], field_name="registration_closes_at")
 
 
 class EventCreate(EventFields):
-    slug = fields.String(required=True, validate=validate.Length(min=1, max=80))
-    title_th = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    sessions = fields.List(fields.Nested(SessionIn), validate=validate.Length(max=100), load_default=list)
+    slug = text(pattern=SLUG, min_length=1, max_length=80, required=True, metadata={"description": SLUG_DESCRIPTION})
+    title_th = text(pattern=NOT_BLANK, min_length=1, max_length=300, required=True)
+    sessions = BoundedList(fields.Nested(SessionIn), validate=validate.Length(max=100), load_default=list)
 
 
 class EventPatch(EventFields):
@@ -153,19 +300,23 @@ class EventOutForOrganizer(EventOut):
 
 
 class RegistrationIn(Schema):
-    title_prefix = fields.String(validate=validate.Length(max=50))
-    first_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    last_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    title_prefix = text(max_length=50)
+    first_name = text(pattern=NOT_BLANK, min_length=1, max_length=100, required=True)
+    last_name = text(pattern=NOT_BLANK, min_length=1, max_length=100, required=True)
     email = fields.String(validate=validate.Length(min=3, max=254), metadata={
-        "description": "required, except with `invite`: then the invitation's e-mail applies"})
-    phone = fields.String(validate=validate.Length(max=30))
-    organization = fields.String(validate=validate.Length(max=300))
-    position = fields.String(validate=validate.Length(max=200))
+        "format": "email", "description": "required, except with `invite`: then the invitation's e-mail applies; "
+        "checked as a deliverable address (special-use domains such as .test or .local are refused, 422)"})
+    phone = text(max_length=30)
+    organization = text(max_length=300)
+    position = text(max_length=200)
     sector = fields.String(required=True, validate=_choice(Sector))
-    attendance = fields.String(validate=_choice(Attendance))
-    sessions = fields.List(fields.Integer(strict=True), validate=validate.Length(max=100))
-    consent_processing = fields.Boolean(required=True, truthy={True}, falsy={False})
-    consent_listing = fields.Boolean(load_default=False, truthy={True}, falsy={False})
+    attendance = fields.String(validate=_choice(Attendance), metadata={
+        "description": "required when the event is both on site and online (format hybrid): 422 without it"})
+    sessions = BoundedList(fields.Integer(strict=True, validate=validate.Range(min=1, max=2**31 - 1)),
+                           validate=validate.Length(max=100), metadata={"description": "ids of this event's sessions"})
+    consent_processing = StrictBoolean(required=True, validate=validate.Equal(True, error=_l("We need your consent to process your data to register you.")),
+                                        metadata={"description": "the person's consent to process their data: must be true"})
+    consent_listing = StrictBoolean(load_default=False)
     invite = fields.String(validate=validate.Length(max=200), metadata={
         "description": "the token of the personal link /events/<slug>/register?invite=<token>"})
     locale = fields.String(validate=validate.OneOf(["th", "en"]))
@@ -286,10 +437,10 @@ class InviteeIn(Schema):
 
 
 class InvitationsIn(Schema):
-    invitees = fields.List(fields.Nested(InviteeIn), required=True, validate=validate.Length(min=1, max=20000))
-    send = fields.Boolean(load_default=True, metadata={"description": "write the invitation e-mails (default true)"})
+    invitees = BoundedList(fields.Nested(InviteeIn), required=True, validate=validate.Length(min=1, max=20000))
+    send = StrictBoolean(load_default=True, metadata={"description": "write the invitation e-mails (default true)"})
     expires_at = AwareDateTime(allow_none=True, load_default=None, metadata={
-        "description": "when the links stop working; default: when registration closes"})
+        "description": "when the links stop working, in the future (422 otherwise); default: when registration closes"})
 
 
 class RowErrorOut(Schema):
@@ -342,10 +493,63 @@ class InvitationQuery(Schema):
 
 
 class ErrorBody(Schema):
-    code = fields.String()
-    message = fields.String()
-    fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    code = fields.String(required=True, metadata={"description": "stable, for programs: invalid, not_found, too_large..."})
+    message = fields.String(required=True, metadata={"description": "for people, in the language of Accept-Language (Thai by default)"})
+    fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), metadata={
+        "description": "the field errors, by field (sessions.0.starts_at for a list's item)"})
 
 
 class ErrorOut(Schema):
-    error = fields.Nested(ErrorBody)
+    """Every error of this API."""
+
+    error = fields.Nested(ErrorBody, required=True)
+
+
+# Examples in the document, for the main calls (from the seeds: a public hearing on a draft plan).
+EXAMPLE_EVENT = {
+    "slug": "hearing-draft-plan-2027",
+    "title_th": "การรับฟังความคิดเห็นต่อ (ร่าง) แผนพัฒนาเศรษฐกิจและสังคมแห่งชาติ",
+    "title_en": "Public hearing on the draft national economic and social development plan",
+    "kind": "public_hearing",
+    "format": "hybrid",
+    "registration_mode": "open",
+    "capacity": 300,
+    "waitlist": True,
+    "venue_name": "ศูนย์ประชุมแห่งชาติสิริกิติ์",
+    "venue_room": "ห้องบอลรูม",
+    "venue_floor": "ชั้น 3",
+    "registration_closes_at": "2027-02-20T16:30:00",
+    "contact_name": "สมหญิง ใจดี",
+    "contact_email": "hearing@example.go.th",
+    "status": "published",
+    "sessions": [
+        {"name_th": "ช่วงเช้า", "name_en": "Morning", "starts_at": "2027-02-25T09:00:00",
+         "ends_at": "2027-02-25T12:00:00", "stream_url": "https://www.youtube.com/watch?v=example",
+         "stream_visibility": "public"},
+        {"name_th": "ช่วงบ่าย", "name_en": "Afternoon", "starts_at": "2027-02-25T13:00:00",
+         "ends_at": "2027-02-25T16:00:00", "stream_visibility": "registrants"},
+    ],
+}
+EXAMPLE_REGISTRATION = {
+    "title_prefix": "นาย",
+    "first_name": "สมชาย",
+    "last_name": "ใจดี",
+    "email": "somchai@example.org",
+    "organization": "สำนักงานสภาพัฒนาการเศรษฐกิจและสังคมแห่งชาติ",
+    "sector": "government",
+    "attendance": "onsite",
+    "consent_processing": True,
+    "consent_listing": False,
+}
+EXAMPLE_REGISTERED = {
+    "status": "confirmed",
+    "created": True,
+    "event": "hearing-draft-plan-2027",
+    "sessions": [1, 2],
+    "attendance": "onsite",
+    "manage_url": "https://events.example.go.th/my/7cTq...",
+    "ticket_url": "https://events.example.go.th/t/AbC...",
+    "qr_url": "https://events.example.go.th/t/AbC.../qr.png",
+    "calendar_url": "https://events.example.go.th/my/7cTq.../calendar.ics",
+    "message": "ลงทะเบียนเรียบร้อยแล้ว",
+}

@@ -1,5 +1,6 @@
 """JSON API v1. It calls the same services as the HTML pages; the schemas validate and document it."""
 import json
+import re
 from functools import wraps
 
 import sqlalchemy as sa
@@ -7,30 +8,40 @@ from flask import current_app, g, request, url_for
 from flask_babel import gettext as _
 from flask_smorest import Blueprint, Page
 from sqlalchemy.orm import joinedload, selectinload
-from webargs.flaskparser import FlaskParser
+from webargs.flaskparser import FlaskParser, is_json_request
+from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from ..accounts.services import can_check_in, can_manage, find_api_token, record_token_use, token_use_is_stale
 from ..checkin import services as checkin_services
 from ..checkin.models import CheckinMethod
 from ..events.models import EventSession
-from ..errors import DomainError, InvitationInvalid, NotFound, PermissionDenied
+from ..errors import DomainError, InvitationInvalid, MalformedJSON, NotFound, PermissionDenied
 from ..events import services as event_services
 from ..events.models import EventStatus
 from ..extensions import db, limiter
 from ..invitations import services as invitation_services
+from ..jsonbody import refuse_malformed_json
 from ..invitations.views import forgive_wrong_invitation, limit_wrong_invitations, load_invitation
 from ..registration import services as registration_services
 from ..registration.models import Registration
 from . import schemas
 
-def _has_lone_surrogate(value):
-    """Whether a parsed JSON value holds a lone UTF-16 surrogate ("\\ud800"): text no database can store."""
-    if isinstance(value, str):
-        return any("\ud800" <= ch <= "\udfff" for ch in value)
-    if isinstance(value, dict):
-        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_lone_surrogate(item) for item in value)
+# How a surrogate gets into JSON text (as raw bytes it is not UTF-8, which the parser refuses anyway).
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _has_lone_surrogate(text, value):
+    """Whether the parsed JSON `value` of `text` holds a lone UTF-16 surrogate ("\\ud800"): text no database can store.
+
+    Only a body that escapes a surrogate is checked, and in C (UTF-8 refuses a
+    lone one): a walk in Python over a list of 100,000 items takes 150 ms.
+    """
+    if not _SURROGATE_ESCAPE.search(text):
+        return False
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
     return False
 
 
@@ -38,13 +49,22 @@ class JSONParser(FlaskParser):
     """webargs' parser; JSON nested too deeply for Python, or whose text is not Unicode, is malformed (400)."""
 
     def _raw_load_json(self, req):
+        text = req.get_data(cache=True) if is_json_request(req) else b""
+        if not text:
+            # Every body of this API is required (and documented so): none at all is not "no changes".
+            if req.mimetype and not is_json_request(req):
+                raise UnsupportedMediaType()
+            raise MalformedJSON(_("Send a JSON object."))
         try:
-            data = super()._raw_load_json(req)
-        except RecursionError:
-            # (a non-empty document: webargs reads an empty one as "no body")
-            raise json.JSONDecodeError("nested too deeply", "[", 0) from None
+            data = req.get_json()  # parsed once, by jsonbody's guard (too deep is malformed there too)
+        except BadRequest:
+            raise json.JSONDecodeError("not JSON", "?", 0) from None
         # json.loads accepts "\\ud800" alone; UTF-8 cannot encode it (the database, or our own answer).
-        if _has_lone_surrogate(data):
+        try:
+            lone_surrogate = _has_lone_surrogate(text, data)
+        except RecursionError:
+            raise json.JSONDecodeError("nested too deeply", "[", 0) from None
+        if lone_surrogate:
             raise json.JSONDecodeError("a lone surrogate is not text", "\\ud800", 0)
         return data
 
@@ -52,13 +72,25 @@ class JSONParser(FlaskParser):
 class ApiBlueprint(Blueprint):
     ARGUMENTS_PARSER = JSONParser()
 
+    def _document_pagination_metadata(self, spec, resp_doc):
+        # Sent as JSON text in one header: documented as the string it is.
+        resp_doc.setdefault("headers", {})[self.PAGINATION_HEADER_NAME] = {
+            "description": 'JSON text: {"total", "total_pages", "first_page", "last_page", "page", '
+                           '"previous_page", "next_page"}, the pages absent where there is none',
+            "schema": {"type": "string"},
+        }
+
 
 blp = ApiBlueprint("api", __name__, url_prefix="/api/v1", description="eventsvc API v1")
 
 ERRORS = {
-    400: "Malformed JSON", 401: "Missing or unknown token", 403: "Not allowed", 404: "Not found",
-    409: "Conflict: closed, full or cancelled", 422: "Invalid fields", 429: "Rate limited (see Retry-After)",
+    400: "Malformed JSON, or no body", 401: "Missing or unknown token", 403: "Not allowed", 404: "Not found",
+    409: "Conflict: closed, full or cancelled", 413: "Body larger than EVENTSVC_MAX_JSON_KB (1 MB by default)",
+    415: "Not JSON: send Content-Type: application/json", 422: "Invalid fields",
+    429: "Rate limited (see Retry-After)",
 }
+# What every call with a JSON body may answer, whatever it does.
+BODY_ERRORS = (400, 413, 415, 422)
 
 
 class Unauthorized(DomainError):
@@ -106,8 +138,10 @@ def token_required(view=None, *, staff=False):
             if not (user.can_organize or (staff and user.role.value == "checkin")):
                 raise PermissionDenied()
             g.api_user = user
+            refuse_malformed_json()
             return view(*args, **kwargs)
 
+        wrapped.checks_token_first = True  # see jsonbody.guard_json_body
         return wrapped
 
     return decorate(view) if view is not None else decorate
@@ -127,17 +161,28 @@ def _managed_event(slug):
     return event
 
 
-def _documented(*statuses):
+def _documented(*statuses, descriptions=None):
     def decorate(view):
-        for status in statuses:
-            view = blp.alt_response(status, schema=schemas.ErrorOut, description=ERRORS[status])(view)
+        # Any call may be malformed (a NUL byte, a body that is not JSON) or rate limited.
+        for status in sorted({400, 429, *statuses}):
+            description = (descriptions or {}).get(status, ERRORS[status])
+            headers = None
+            if status == 429:
+                headers = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "string"}}}
+            view = blp.alt_response(status, schema=schemas.ErrorOut, description=description, headers=headers)(view)
         return view
 
     return decorate
 
 
+def _tag(*names):
+    return blp.doc(tags=list(names))
+
+
 @blp.route("/events")
 @blp.response(200, schemas.EventOut(many=True))
+@_documented()
+@_tag("events")
 def list_events():
     """Published events, upcoming first."""
     return db.session.scalars(event_services.published_events()).all()
@@ -146,9 +191,10 @@ def list_events():
 @blp.route("/events", methods=["POST"])
 @token_required  # first: no token, 401, before the body is even read
 @blp.doc(security=[{"bearer": []}])
-@blp.arguments(schemas.EventCreate)
+@blp.arguments(schemas.EventCreate, example=schemas.EXAMPLE_EVENT)
 @blp.response(201, schemas.EventOutForOrganizer)
-@_documented(400, 401, 403, 422)
+@_documented(400, 401, 403, 422, *BODY_ERRORS)
+@_tag("events")
 def create_event(data):
     """Create an event with its sessions in one body."""
     sessions = data.pop("sessions", [])
@@ -160,6 +206,7 @@ def create_event(data):
 @blp.route("/events/<slug>")
 @blp.response(200, schemas.EventOut)
 @_documented(404)
+@_tag("events")
 def get_event(slug):
     """One event with its sessions; drafts only to their organizer."""
     event = _event_or_404(slug)
@@ -175,7 +222,8 @@ def get_event(slug):
 @blp.doc(security=[{"bearer": []}])
 @blp.arguments(schemas.EventPatch)
 @blp.response(200, schemas.EventOutForOrganizer)
-@_documented(400, 401, 403, 404, 409, 422)
+@_documented(400, 401, 403, 404, 409, 422, *BODY_ERRORS)
+@_tag("events")
 def patch_event(data, slug):
     """Change fields of an event, e.g. `status` or `attendee_list_published`."""
     event = _managed_event(slug)
@@ -189,7 +237,8 @@ def patch_event(data, slug):
 @blp.doc(security=[{"bearer": []}])
 @blp.arguments(schemas.SessionIn)
 @blp.response(201, schemas.SessionOutForOrganizer)
-@_documented(400, 401, 403, 404, 422)
+@_documented(400, 401, 403, 404, 422, *BODY_ERRORS)
+@_tag("events")
 def add_session(data, slug):
     """Add a session to an event."""
     event = _managed_event(slug)
@@ -203,7 +252,8 @@ def add_session(data, slug):
 @blp.doc(security=[{"bearer": []}])
 @blp.arguments(schemas.SessionPatch(partial=True))
 @blp.response(200, schemas.SessionOutForOrganizer)
-@_documented(400, 401, 403, 404, 422)
+@_documented(400, 401, 403, 404, 422, *BODY_ERRORS)
+@_tag("events")
 def patch_session(data, slug, session_id):
     """Change a session: its time, capacity or stream link."""
     event = _managed_event(slug)
@@ -218,10 +268,11 @@ def patch_session(data, slug, session_id):
 @blp.route("/events/<slug>/registrations", methods=["POST"])
 @limiter.limit(lambda: current_app.config["RATELIMIT_REGISTER"])
 @limit_wrong_invitations
-@blp.arguments(schemas.RegistrationIn)
-@blp.response(201, schemas.RegistrationCreated)
+@blp.arguments(schemas.RegistrationIn, example=schemas.EXAMPLE_REGISTRATION)
+@blp.response(201, schemas.RegistrationCreated, example=schemas.EXAMPLE_REGISTERED)
 @blp.alt_response(200, schema=schemas.RegistrationCreated, description="Already registered: the existing registration")
-@_documented(400, 403, 404, 409, 422, 429)
+@_documented(400, 403, 404, 409, 422, 429, *BODY_ERRORS)
+@_tag("registrations")
 def register(data, slug):
     """Register a person; with `invite`, through their invitation (the only way into an invite-only event).
 
@@ -299,7 +350,8 @@ class SelectPage(Page):
 @blp.arguments(schemas.RegistrationQuery, location="query")
 @blp.response(200, schemas.RegistrationOut(many=True))
 @blp.paginate(SelectPage, page_size=100, max_page_size=1000)
-@_documented(401, 403, 404)
+@_documented(401, 403, 404, 422)
+@_tag("registrations")
 def list_registrations(query, slug):
     """The registrations of an event (organizer), in order of registration, 100 a page.
 
@@ -320,7 +372,9 @@ def list_registrations(query, slug):
 @blp.arguments(schemas.InvitationsIn)
 @blp.response(201, schemas.InvitationsCreatedOut)
 @blp.alt_response(200, schema=schemas.InvitationsCreatedOut, description="Nobody new was invited")
-@_documented(400, 401, 403, 404, 409, 422)
+@_documented(400, 401, 403, 404, 409, 422, *BODY_ERRORS, descriptions={
+    413: "Body larger than EVENTSVC_INVITATION_IMPORT_MAX_MB (5 MB by default): this call's own limit"})
+@_tag("invitations")
 def create_invitations(data, slug):
     """Invite people. The answer lists every invitee in the order given, with their personal link: shown only here.
 
@@ -351,7 +405,8 @@ def create_invitations(data, slug):
 @blp.arguments(schemas.InvitationQuery, location="query")
 @blp.response(200, schemas.InvitationOut(many=True))
 @blp.paginate(SelectPage, page_size=100, max_page_size=1000)
-@_documented(401, 403, 404)
+@_documented(401, 403, 404, 422)
+@_tag("invitations")
 def list_invitations(query, slug):
     """The invitations of an event, newest first, with their state (no personal links); `status` and `q` filter."""
     event = _managed_event(slug)
@@ -373,6 +428,7 @@ def _invitation_action(slug, invitation_id, service):
 @blp.doc(security=[{"bearer": []}])
 @blp.response(200, schemas.InvitationOut)
 @_documented(401, 403, 404, 409)
+@_tag("invitations")
 def revoke_invitation(slug, invitation_id):
     """Withdraw an invitation: its link stops working at once."""
     return _invitation_action(slug, invitation_id, invitation_services.revoke)
@@ -383,6 +439,7 @@ def revoke_invitation(slug, invitation_id):
 @blp.doc(security=[{"bearer": []}])
 @blp.response(200, schemas.InvitationOut)
 @_documented(401, 403, 404, 409)
+@_tag("invitations")
 def resend_invitation(slug, invitation_id):
     """Send the invitation e-mail again, with the same link."""
     return _invitation_action(slug, invitation_id, invitation_services.resend)
@@ -395,7 +452,8 @@ def resend_invitation(slug, invitation_id):
 @blp.doc(security=[{"bearer": []}])
 @blp.arguments(schemas.CheckinIn)
 @blp.response(200, schemas.CheckinOut)
-@_documented(400, 401, 403, 404, 409, 422)
+@_documented(400, 401, 403, 404, 409, 422, *BODY_ERRORS)
+@_tag("check-in")
 def check_in(data):
     """Check a ticket in for a session (scanner apps). The same `nonce` again is the same check-in.
 
@@ -431,6 +489,7 @@ def check_in(data):
 @blp.doc(security=[{"bearer": []}])
 @blp.response(200, schemas.AttendanceOut)
 @_documented(401, 403, 404)
+@_tag("attendance")
 def attendance(slug):
     """Per session: registered, checked in on site, joined online, took part; and by sector and organization."""
     from ..attendees.services import attendance_report
@@ -442,6 +501,7 @@ def attendance(slug):
 @blp.route("/events/<slug>/attendees")
 @blp.response(200, schemas.AttendeeListOut)
 @_documented(404)
+@_tag("attendance")
 def attendees(slug):
     """The published list of participants: only people who agreed to be listed, name and organization.
 
