@@ -282,3 +282,17 @@ def test_registrations_are_listed_in_pages(client, api_token):
     assert [r["email"] for r in last.get_json()] == ["somchai6@example.org"]
     too_big = client.get("/api/v1/events/api-hearing/registrations?page_size=5000", headers=auth(api_token))
     assert_error(too_big, 422, "invalid")
+
+
+def test_a_hearing_on_29_february_of_a_leap_year_is_taken_and_of_another_year_refused(client, api_token):
+    def session_on(day):
+        return [{"name_th": "ช่วงเช้า", "starts_at": f"{day}T09:30:00+07:00", "ends_at": f"{day}T12:00:00+07:00"}]
+
+    leap = client.post("/api/v1/events", json=event_body(slug="leap-day", sessions=session_on("2028-02-29")),
+                       headers=auth(api_token))
+    assert leap.status_code == 201, leap.get_data(as_text=True)
+    assert leap.get_json()["sessions"][0]["starts_at"].startswith("2028-02-29T02:30")
+    other = client.post("/api/v1/events", json=event_body(slug="no-leap-day", sessions=session_on("2027-02-29")),
+                        headers=auth(api_token))
+    error = assert_error(other, 422, "invalid")
+    assert "sessions.0.starts_at" in error["fields"]

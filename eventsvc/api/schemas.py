@@ -28,7 +28,7 @@ SLUG = r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$"
 # 2001 to 2198 as written: the services keep 2000-2199 in UTC, which a zone
 # written next to the first or last day could leave.
 DATE_TIME = (r"^(200[1-9]|20[1-9][0-9]|21[0-8][0-9]|219[0-8])-"
-             r"((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-8]))"
+             r"((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-9]))"
              r"[T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?(Z|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?)?$")
 
 
@@ -79,7 +79,7 @@ class AwareDateTime(fields.AwareDateTime):
         description = metadata.get("description", "")
         metadata["description"] = ((description + "; ") if description else "") + (
             "ISO 8601 date and time, e.g. 2027-02-25T09:30:00+07:00; without a zone, Bangkok time "
-            "(Asia/Bangkok, UTC+7); years 2001 to 2198; 29 February is not taken")
+            "(Asia/Bangkok, UTC+7); years 2001 to 2198; 29 February only in a leap year")
         metadata["pattern"] = DATE_TIME
         super().__init__(default_timezone=BANGKOK, metadata=metadata, **kwargs)
 
