@@ -36,6 +36,9 @@ def add_headers(response, *, policy):
     response.headers.setdefault("Content-Security-Policy", policy)
     if current_app.config["BASE_URL"].startswith("https://"):
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if request.path.startswith("/api/"):
+        # The API's messages follow Accept-Language: a shared cache must keep one copy per language.
+        response.vary.add("Accept-Language")
     if shows_personal_data():
         # Overrides what the view set (e.g. the personal .ics's "no-cache"): no copy on disk, in a proxy
         # or in the back-forward cache of a shared computer.

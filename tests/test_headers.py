@@ -99,3 +99,10 @@ def test_a_503_tells_when_to_come_back(app, client):
         return "down", 503
 
     assert int(client.get("/unavailable-for-the-test").headers["Retry-After"]) > 0
+
+
+def test_api_answers_vary_with_the_language(client, make_event):
+    event = make_event()
+    thai = client.get(f"/api/v1/events/{event.slug}/nope")
+    assert "Accept-Language" in thai.headers.get("Vary", "")
+    assert "Accept-Language" in client.get("/api/v1/events").headers.get("Vary", "")
