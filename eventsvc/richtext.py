@@ -35,6 +35,14 @@ def render_markdown(text):
     """The description's Markdown as sanitized HTML (a Markup, safe to put in a template)."""
     if not text or not text.strip():
         return Markup("")
-    html = _demote_headings(_markdown().render(text[:MAX_LENGTH]))
-    return Markup(nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=ALLOWED_SCHEMES,
-                            link_rel=LINK_REL, strip_comments=True))
+    return Markup(sanitize(_demote_headings(_markdown().render(text[:MAX_LENGTH]))))
+
+
+def sanitize(html):
+    """Only the allowed tags and attributes, links to http, https and mailto with rel="nofollow noopener".
+
+    The second of two locks: the renderer already escapes raw HTML, and this
+    holds even if it one day did not.
+    """
+    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=ALLOWED_SCHEMES,
+                     link_rel=LINK_REL, strip_comments=True)
