@@ -474,3 +474,16 @@ def test_an_on_site_event_s_sign_in_sheet_lists_everyone(db, client, login_as, o
     login_as(user=organizer)
     html = client.get(f"/organizer/events/{event.slug}/sessions/{morning.id}/sign-in-sheet").get_data(as_text=True)
     assert "มาที่งาน" in html and "sheet-scope" not in html
+
+
+def test_the_organizer_s_list_can_be_read_by_name_in_thai_order(db, client, login_as, organizer, make_event):
+    event = make_event()
+    for n, name in enumerate(_shuffled()):
+        register(db, event, n, first_name=name, last_name="สุขใจ")
+    login_as(user=organizer)
+    html = client.get(f"/organizer/events/{event.slug}/registrations?sort=name").get_data(as_text=True)
+    found = sorted((html.find(f"{name} สุขใจ"), name) for name in THAI_ORDER)
+    assert all(at >= 0 for at, _ in found) and [name for _, name in found] == THAI_ORDER
+    codes_link = re.search(r'id="export-csv-codes" href="([^"]+)"', html).group(1)
+    assert "codes=1" in codes_link and "sort=name" in codes_link  # the exports keep the list's filters
+    assert client.get(f"/organizer/events/{event.slug}/registrations?sort=email").status_code == 400

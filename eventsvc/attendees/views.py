@@ -77,9 +77,11 @@ def list_filters(event):
         "status": args.get("status") or None, "session": args.get("session", type=int) or None,
         "sector": args.get("sector") or None, "attendance": args.get("attendance") or None,
         "checked_in": args.get("checked_in") or None, "q": args.get("q", "")[:100],
+        "sort": args.get("sort") or None,
     }
     allowed = {"status": [s.value for s in RegistrationStatus], "sector": [s.value for s in Sector],
-               "attendance": [a.value for a in Attendance], "checked_in": ["yes", "no"]}
+               "attendance": [a.value for a in Attendance], "checked_in": ["yes", "no"],
+               "sort": list(services.SORTS)}
     for name, values in allowed.items():
         if filters[name] is not None and filters[name] not in values:
             abort(400)
