@@ -407,10 +407,15 @@ def _shuffled():
     return [THAI_ORDER[i] for i in (8, 5, 1, 9, 2, 6, 4, 0, 7, 3)]
 
 
-def test_thai_sorted_puts_leading_vowels_under_their_consonant():
+@pytest.mark.parametrize("shortcut", [True, False], ids=["cached-key", "public-collate"])
+def test_thai_sorted_puts_leading_vowels_under_their_consonant(monkeypatch, shortcut):
+    from eventsvc import collation
     from eventsvc.collation import thai_sorted
 
+    if not shortcut:  # a PyThaiNLP without the private key: the public collate() decides, the same way
+        monkeypatch.setattr(collation, "_thkey", None)
     assert thai_sorted(_shuffled()) == THAI_ORDER
+    assert thai_sorted(["เอกชัย", "Somchai", "ไชยา", "anan"]) == ["anan", "Somchai", "ไชยา", "เอกชัย"]
     assert thai_sorted([("อรุณ", "ข"), ("อรุณ", "ก"), ("เอกชัย", "ก")], key=lambda t: t) == \
         [("อรุณ", "ก"), ("อรุณ", "ข"), ("เอกชัย", "ก")]
 
