@@ -119,7 +119,7 @@ def attendance_report(event):
         return [{"key": key.value if hasattr(key, "value") else key, "registered": n, "took_part": int(took or 0)}
                 for key, n, took in db.session.execute(
                     sa.select(column, sa.func.count(), sa.func.sum(part)).where(confirmed)
-                    .group_by(column).order_by(sa.func.count().desc(), column)).all()]
+                    .group_by(column).order_by(sa.func.count().desc(), *thai_order(column))).all()]
 
     return {
         "sessions": sessions,
