@@ -15,6 +15,7 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 
 from .api.spec import EventsvcApi
+from .collation import register_sqlite
 
 # Deterministic constraint names, so that migrations can name what they alter.
 NAMING = {
@@ -52,6 +53,8 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+    # Names sort in Thai dictionary order in SQL too (ORDER BY ... COLLATE thai).
+    register_sqlite(dbapi_connection)
 
 
 @event.listens_for(Engine, "begin")

@@ -74,13 +74,17 @@ MESSAGE_KIND = {
     "event_cancelled": _l("Event cancelled"),
     "reminder": _l("Reminder"),
 }
+LANGUAGE = {
+    "th": _l("Thai"),
+    "en": _l("English"),
+}
 
 ALL = {
     "kind": KIND, "format": FORMAT, "registration_mode": REGISTRATION_MODE,
     "event_status": EVENT_STATUS, "stream_visibility": STREAM_VISIBILITY,
     "attendance": ATTENDANCE, "sector": SECTOR, "registration_status": REGISTRATION_STATUS,
     "role": ROLE, "message_status": MESSAGE_STATUS, "message_kind": MESSAGE_KIND,
-    "invitation_status": INVITATION_STATUS,
+    "invitation_status": INVITATION_STATUS, "language": LANGUAGE,
 }
 
 

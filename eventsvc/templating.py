@@ -1,10 +1,10 @@
-"""Jinja filters and globals: Bangkok times, Buddhist-era dates, labels, the language switch."""
+"""Jinja filters and globals: Bangkok times, Buddhist-era dates, labels, descriptions, the language switch."""
 from urllib.parse import urlencode
 
 from flask import request
 from flask_babel import get_locale
 
-from . import labels, timefmt
+from . import labels, richtext, timefmt
 
 
 def current_locale():
@@ -24,6 +24,8 @@ def init_app(app):
     env.filters["clock"] = lambda v: timefmt.format_clock(v, current_locale())
     env.filters["when"] = lambda v: timefmt.format_datetime(v, current_locale())
     env.filters["local_input"] = lambda v: timefmt.to_local(v).strftime("%Y-%m-%dT%H:%M") if v else ""
+    # An organizer's description: Markdown (paragraphs, lists, links) as sanitized HTML.
+    env.filters["markdown"] = richtext.render_markdown
     env.globals["time_range"] = lambda a, b: timefmt.format_time_range(a, b, current_locale())
     env.globals["label"] = labels.label
     env.globals["current_locale"] = current_locale

@@ -3,12 +3,18 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from .. import labels
 
 from ..checkin.models import Checkin
+from ..collation import thai_order
 from ..extensions import db
 from ..livestream.models import OnlineAttendance
 from ..models_base import contains_any, search_text
-from ..registration.models import Registration, RegistrationStatus, Sector, format_name, registration_sessions
+from ..events.models import EventFormat
+from ..spreadsheets import Column, table
+from ..registration.models import Attendance, Registration, RegistrationStatus, Sector, format_name, registration_sessions
 
 GROUPINGS = ("organization", "sector")
 
@@ -49,7 +55,8 @@ def public_attendees(event, search="", group_by="organization"):
     if search:
         query = query.where(contains_any((*Registration.searchable_names(), Registration.organization), search))
     key = Registration.sector if group_by == "sector" else Registration.organization
-    rows = db.session.execute(query.order_by(key, Registration.first_name, Registration.last_name)).all()
+    rows = db.session.execute(query.order_by(
+        *thai_order(key, Registration.first_name, Registration.last_name), Registration.id)).all()
     groups, current = [], None
     for prefix, first, last, organization, sector in rows:
         group = sector.value if group_by == "sector" else organization
@@ -112,7 +119,7 @@ def attendance_report(event):
         return [{"key": key.value if hasattr(key, "value") else key, "registered": n, "took_part": int(took or 0)}
                 for key, n, took in db.session.execute(
                     sa.select(column, sa.func.count(), sa.func.sum(part)).where(confirmed)
-                    .group_by(column).order_by(sa.func.count().desc(), column)).all()]
+                    .group_by(column).order_by(sa.func.count().desc(), *thai_order(column))).all()]
 
     return {
         "sessions": sessions,
@@ -125,11 +132,14 @@ def attendance_report(event):
 
 # ---- the organizer's list and its exports ------------------------------------------------
 
-FILTERS = ("status", "session", "sector", "attendance", "checked_in", "q")
+FILTERS = ("status", "session", "sector", "attendance", "checked_in", "q", "sort")
+SORTS = ("name",)
 
 
-def filtered_registrations(event, status=None, session=None, sector=None, attendance=None, checked_in=None, q=None):
-    """The event's registrations as the organizer filters them, in order of registration."""
+def filtered_registrations(event, status=None, session=None, sector=None, attendance=None, checked_in=None, q=None,
+                           sort=None):
+    """The event's registrations as the organizer filters them, in order of registration or by name (`sort="name"`,
+    Thai dictionary order). Exports take the same filters and page by id (export_rows)."""
     query = sa.select(Registration).where(Registration.event_id == event.id)
     if status:
         query = query.where(Registration.status == RegistrationStatus(status))
@@ -149,12 +159,31 @@ def filtered_registrations(event, status=None, session=None, sector=None, attend
     if q:
         query = query.where(contains_any((Registration.searchable_names()[1], Registration.email,
                                           Registration.organization, Registration.phone), q))
+    if sort == "name":
+        return query.order_by(*thai_order(Registration.first_name, Registration.last_name), Registration.id)
     return query.order_by(Registration.created_at, Registration.id)
 
 
-EXPORT_COLUMNS = ("no", "status", "title_prefix", "first_name", "last_name", "organization", "position", "sector",
-                  "email", "phone", "attendance", "sessions", "checked_in", "joined_online", "consent_listing",
-                  "registered_at", "invited")
+EXPORT_COLUMNS = (
+    Column("no", _l("No."), "number", width=7),
+    Column("status", _l("Status"), "enum", labels.REGISTRATION_STATUS, width=14),
+    Column("title_prefix", _l("Name prefix"), width=12),
+    Column("first_name", _l("First name"), width=18),
+    Column("last_name", _l("Last name"), width=20),
+    Column("organization", _l("Organization"), width=30),
+    Column("position", _l("Position"), width=22),
+    Column("sector", _l("Sector"), "enum", labels.SECTOR, width=20),
+    Column("email", _l("E-mail"), width=28),
+    Column("phone", _l("Phone"), width=14),
+    Column("attendance", _l("Attendance"), "enum", labels.ATTENDANCE, width=12),
+    Column("sessions", _l("Sessions"), width=30),
+    Column("checked_in", _l("Checked in"), width=24),
+    Column("joined_online", _l("Joined online"), width=24),
+    Column("consent_listing", _l("Listed publicly"), "bool", width=12),
+    Column("registered_at", _l("Registered at"), "datetime", width=20),
+    Column("invited", _l("Invited"), "bool", width=10),
+)
+EXPORT_WIDTHS = [column.width for column in EXPORT_COLUMNS]
 
 
 _EXPORTED = (Registration.id, Registration.status, Registration.title_prefix, Registration.first_name,
@@ -163,8 +192,13 @@ _EXPORTED = (Registration.id, Registration.status, Registration.title_prefix, Re
              Registration.created_at, Registration.invitation_id)
 
 
-def export_rows(event, query, batch=1000):
+def export_rows(event, query, batch=1000, language=None):
     """The header, then one row per registration of `query`: read `batch` at a time, memory stays flat.
+
+    `language` "th" or "en": headers, statuses, sectors and dates as the
+    organizer reads them (Buddhist-era dates in Thai); None: the codes (see
+    spreadsheets.table). Rows come in order of registration, numbered: pages
+    are taken by id, and a spreadsheet sorts and filters by itself.
 
     Pages are taken by id (keyset, not OFFSET) as plain rows (no ORM
     objects to build and let go), each with its sessions, check-ins and
@@ -172,10 +206,11 @@ def export_rows(event, query, batch=1000):
     within the event, not for a list of a thousand ids: one bound pair
     instead of a thousand parameters to render, send and plan.
     """
-    from ..timefmt import to_local
+    return table(EXPORT_COLUMNS, _export_records(event, query, batch, language), language)
 
-    yield EXPORT_COLUMNS
-    names = {s.id: s.name_th for s in event.sessions}
+
+def _export_records(event, query, batch, language):
+    names = {s.id: s.name(language or "th") for s in event.sessions}
     rows = query.with_only_columns(*_EXPORTED).order_by(None).order_by(Registration.id).limit(batch)
     lo, hi = sa.bindparam("lo"), sa.bindparam("hi")
     chosen_in_range = (sa.select(registration_sessions.c.registration_id, registration_sessions.c.session_id)
@@ -200,13 +235,12 @@ def export_rows(event, query, batch=1000):
         for row in page:
             number += 1
             mine = chosen.get(row.id, [])
-            yield (number, row.status.value, row.title_prefix, row.first_name, row.last_name, row.organization,
-                   row.position, row.sector.value, row.email, row.phone, row.attendance.value,
+            yield (number, row.status, row.title_prefix, row.first_name, row.last_name, row.organization,
+                   row.position, row.sector, row.email, row.phone, row.attendance,
                    "; ".join(names.get(i, str(i)) for i in mine),
                    "; ".join(names.get(i, str(i)) for i in mine if (row.id, i) in checked),
                    "; ".join(names.get(i, str(i)) for i in mine if (row.id, i) in joined),
-                   "yes" if row.consent_listing else "no", to_local(row.created_at).strftime("%Y-%m-%d %H:%M"),
-                   "yes" if row.invitation_id else "no")
+                   row.consent_listing, row.created_at, row.invitation_id is not None)
         last_id = page[-1].id
 
 
@@ -214,12 +248,21 @@ def _pairs(statement, params):
     return {(registration_id, session_id) for registration_id, session_id in db.session.execute(statement, params)}
 
 
-def sign_in_sheet(event, session):
-    """The confirmed people of one session, by name: the paper list at the door (ใบลงทะเบียน)."""
+def sign_in_sheet_onsite_only(event, everyone=False):
+    """Whether the sheet lists on-site people only: by default for a hybrid event (online people sign nothing)."""
+    return event.format == EventFormat.hybrid and not everyone
+
+
+def sign_in_sheet(event, session, everyone=False):
+    """The confirmed people of one session, in Thai dictionary order: the paper list at the door (ใบลงทะเบียน).
+
+    For a hybrid event only those coming on site, unless `everyone`.
+    """
+    query = (sa.select(Registration)
+             .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.confirmed,
+                    Registration.id.in_(sa.select(registration_sessions.c.registration_id)
+                                        .where(registration_sessions.c.session_id == session.id))))
+    if sign_in_sheet_onsite_only(event, everyone):
+        query = query.where(Registration.attendance == Attendance.onsite)
     return db.session.scalars(
-        sa.select(Registration).where(Registration.event_id == event.id,
-                                      Registration.status == RegistrationStatus.confirmed,
-                                      Registration.id.in_(sa.select(registration_sessions.c.registration_id)
-                                                          .where(registration_sessions.c.session_id == session.id)))
-        .order_by(Registration.first_name, Registration.last_name, Registration.id)
-    ).all()
+        query.order_by(*thai_order(Registration.first_name, Registration.last_name), Registration.id)).all()

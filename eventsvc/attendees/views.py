@@ -13,7 +13,7 @@ from ..templating import current_locale
 from ..forms_common import button_action
 from ..registration.models import Attendance, RegistrationStatus, Sector
 from ..registration.personal_links import registration_by_token_or_404
-from ..spreadsheets import csv_response, xlsx_response
+from ..spreadsheets import csv_response, export_language, xlsx_response
 from . import services
 
 bp = Blueprint("attendees", __name__)
@@ -77,9 +77,11 @@ def list_filters(event):
         "status": args.get("status") or None, "session": args.get("session", type=int) or None,
         "sector": args.get("sector") or None, "attendance": args.get("attendance") or None,
         "checked_in": args.get("checked_in") or None, "q": args.get("q", "")[:100],
+        "sort": args.get("sort") or None,
     }
     allowed = {"status": [s.value for s in RegistrationStatus], "sector": [s.value for s in Sector],
-               "attendance": [a.value for a in Attendance], "checked_in": ["yes", "no"]}
+               "attendance": [a.value for a in Attendance], "checked_in": ["yes", "no"],
+               "sort": list(services.SORTS)}
     for name, values in allowed.items():
         if filters[name] is not None and filters[name] not in values:
             abort(400)
@@ -93,9 +95,10 @@ def list_filters(event):
 def export(slug, kind):
     event = managed_event_or_404(slug, with_sessions=True)
     query = services.filtered_registrations(event, **list_filters(event))
-    rows = services.export_rows(event, query)
+    rows = services.export_rows(event, query, language=export_language())
     filename = f"registrations-{event.slug}.{kind}"
-    return csv_response(rows, filename) if kind == "csv" else xlsx_response(rows, filename, sheet="registrations")
+    return csv_response(rows, filename) if kind == "csv" else xlsx_response(
+        rows, filename, sheet="registrations", widths=services.EXPORT_WIDTHS)
 
 
 @bp.route("/organizer/events/<slug>/sessions/<id:session_id>/sign-in-sheet")
@@ -105,8 +108,10 @@ def sign_in_sheet(slug, session_id):
     session = next((s for s in event.sessions if s.id == session_id), None)
     if session is None:
         abort(404)
-    return render_template("attendees/sign_in_sheet.html", event=event, session=session,
-                           people=services.sign_in_sheet(event, session))
+    everyone = request.args.get("everyone") == "1"
+    return render_template("attendees/sign_in_sheet.html", event=event, session=session, everyone=everyone,
+                           onsite_only=services.sign_in_sheet_onsite_only(event, everyone),
+                           people=services.sign_in_sheet(event, session, everyone))
 
 
 def registrations_page(event):

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
+from ..collation import thai_order
 from ..errors import Conflict, DomainError, ValidationFailed
 from ..extensions import db
 from ..models_base import contains_any, search_text, utcnow
@@ -178,7 +179,7 @@ def search(event, text, limit=50):
         sa.select(Registration).where(Registration.event_id == event.id, Registration.is_active,
                                       contains_any(columns, text))
         .options(selectinload(Registration.sessions))
-        .order_by(Registration.first_name, Registration.last_name, Registration.id).limit(limit)
+        .order_by(*thai_order(Registration.first_name, Registration.last_name), Registration.id).limit(limit)
     ).all()
 
 

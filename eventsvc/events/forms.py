@@ -7,6 +7,11 @@ from .. import labels
 from ..forms_common import AppForm, BangkokDateTimeField, REQUIRED
 
 
+# The description is Markdown (eventsvc/richtext.py): say how to write the three things it is for.
+MARKDOWN_HINT = _l("A blank line starts a new paragraph; lines starting with \"- \" or \"1. \" make a list; "
+                   "[text](https://...) makes a link. HTML is shown as typed.")
+
+
 class EventForm(AppForm):
     slug = StringField(_l("Web address (slug)"), validators=[DataRequired(REQUIRED), Length(max=80)],
                        description=_l("Lower-case letters, digits and dashes, e.g. digital-plan-2566"))
@@ -15,8 +20,8 @@ class EventForm(AppForm):
     title_en = StringField(_l("Title (English)"), validators=[Length(max=300)])
     organizer_name_th = StringField(_l("Organized by (Thai)"), validators=[Length(max=300)])
     organizer_name_en = StringField(_l("Organized by (English)"), validators=[Length(max=300)])
-    description_th = TextAreaField(_l("Description (Thai)"), validators=[Length(max=20000)])
-    description_en = TextAreaField(_l("Description (English)"), validators=[Length(max=20000)])
+    description_th = TextAreaField(_l("Description (Thai)"), validators=[Length(max=20000)], description=MARKDOWN_HINT)
+    description_en = TextAreaField(_l("Description (English)"), validators=[Length(max=20000)], description=MARKDOWN_HINT)
     format = SelectField(_l("Format"), choices=labels.choices("format"))
     venue_name = StringField(_l("Venue"), validators=[Length(max=300)])
     venue_room = StringField(_l("Room"), validators=[Length(max=200)])

@@ -10,6 +10,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from .. import labels
 from ..emails import normalize_email
 from ..errors import Conflict, InvitationInvalid, ValidationFailed
 from ..events.models import EventStatus
@@ -17,6 +18,7 @@ from ..extensions import db
 from ..mail.models import MessageStatus, OutboxMessage
 from ..mail.services import enqueue, enqueue_many
 from ..models_base import contains_any, search_text, utcnow
+from ..spreadsheets import Column, table
 from ..tokens import digest, new_seed, token_for, well_formed
 from . import importing
 from .models import TOKEN_PURPOSE, USABLE, Invitation, InvitationStatus
@@ -427,25 +429,35 @@ def undelivered_invitation_ids(event):
     ))
 
 
-EXPORT_COLUMNS = ("email", "name", "organization", "position", "language", "status", "status_at",
-                  "times_sent", "decline_reason", "expires_at")
+EXPORT_COLUMNS = (
+    Column("email", _l("E-mail"), width=28),
+    Column("name", _l("Name"), width=26),
+    Column("organization", _l("Organization"), width=30),
+    Column("position", _l("Position"), width=22),
+    Column("language", _l("Language"), "enum", labels.LANGUAGE, width=10),
+    Column("status", _l("Status"), "enum", labels.INVITATION_STATUS, width=14),
+    Column("status_at", _l("Status since"), "datetime", width=20),
+    Column("times_sent", _l("Times sent"), "number", width=10),
+    Column("decline_reason", _l("Reason for declining"), width=30),
+    Column("expires_at", _l("Link expires"), "datetime", width=20),
+)
 
 
-def export_rows(event, now=None):
-    """The list for a spreadsheet: a header, then one row per invitation (no personal link: it is shown once)."""
-    from ..timefmt import to_local
+def export_rows(event, now=None, language=None):
+    """The list for a spreadsheet: a header, then one row per invitation (no personal link: it is shown once).
 
+    `language` "th"/"en" for the organizer's language, None for codes (spreadsheets.table).
+    """
     now = now or utcnow()
-    yield EXPORT_COLUMNS
-
-    def local(value):
-        return to_local(value).strftime("%Y-%m-%d %H:%M") if value else ""
-
     query = sa.select(Invitation).where(Invitation.event_id == event.id).order_by(Invitation.id)
-    for invitation in db.session.scalars(query.execution_options(yield_per=1000)):
-        yield (invitation.email, invitation.name, invitation.organization, invitation.position, invitation.locale,
-               invitation.state(now).value, local(invitation.state_time(now)), invitation.send_count,
-               invitation.decline_reason, local(invitation.effective_expiry()))
+
+    def records():  # a generator: the query runs as the response streams, not before
+        for invitation in db.session.scalars(query.execution_options(yield_per=1000)):
+            yield (invitation.email, invitation.name, invitation.organization, invitation.position, invitation.locale,
+                   invitation.state(now), invitation.state_time(now), invitation.send_count,
+                   invitation.decline_reason, invitation.effective_expiry())
+
+    return table(EXPORT_COLUMNS, records(), language)
 
 
 def find_for_event(event, invitation_id) -> Optional[Invitation]:

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from ..spreadsheets import csv_response
+from ..spreadsheets import csv_response, export_language
 from ..events.views import managed_event_or_404, organizer_required
 from ..extensions import db, limiter
 from ..forms_common import apply_field_errors, button_action
@@ -176,4 +176,4 @@ def send_unsent(slug):
 @organizer_required
 def export(slug):
     event = managed_event_or_404(slug)
-    return csv_response(services.export_rows(event), f"invitations-{event.slug}.csv")
+    return csv_response(services.export_rows(event, language=export_language()), f"invitations-{event.slug}.csv")
