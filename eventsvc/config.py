@@ -64,6 +64,9 @@ def load(instance_path):
         "UPLOAD_EXTENSIONS": _env("UPLOAD_EXTENSIONS", "pdf,doc,docx,xls,xlsx,ppt,pptx,odt,ods,odp,txt,csv,zip,png,jpg,jpeg").split(","),
         "SESSION_COOKIE_SECURE": _env("BASE_URL", "http://").startswith("https://"),
         "SESSION_COOKIE_HTTPONLY": True,
+        # A form's CSRF token lives as long as the session (a browser session: the cookie has no expiry);
+        # when the session is gone the form comes back filled in (eventsvc/resubmit.py).
+        "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _env("BASE_URL", "http://").startswith("https://"),
         "REMEMBER_COOKIE_HTTPONLY": True,

@@ -170,6 +170,13 @@ def _flatten(messages, prefix=""):
 
 
 def _handle_csrf_error(error):
+    if not wants_json():
+        from .resubmit import form_again
+
+        # The form comes back filled in with a fresh token (eventsvc/resubmit.py): never a dead end.
+        response = form_again()
+        if response is not None:
+            return response
     return error_response(400, "csrf", _l("The form has expired. Please reload the page and try again."))
 
 
