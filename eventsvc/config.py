@@ -60,6 +60,9 @@ def load(instance_path):
         "RATELIMIT_API": _env("RATELIMIT_API", "600 per minute"),
         "RATELIMIT_TOKEN": _env("RATELIMIT_TOKEN", "20 per minute"),
         "RATELIMIT_INVITATION": _env("RATELIMIT_INVITATION", "10 per minute"),
+        # "Lost your link?" (the form and the API): requests per address, and mails per e-mail address.
+        "RATELIMIT_MY_LINK": _env("RATELIMIT_MY_LINK", "5 per minute;30 per hour"),
+        "RATELIMIT_MY_LINK_ADDRESS": _env("RATELIMIT_MY_LINK_ADDRESS", "3 per hour"),
         "MAX_CONTENT_LENGTH": int(_env("MAX_UPLOAD_MB", "50")) * 1024 * 1024,
         "UPLOAD_EXTENSIONS": _env("UPLOAD_EXTENSIONS", "pdf,doc,docx,xls,xlsx,ppt,pptx,odt,ods,odp,txt,csv,zip,png,jpg,jpeg").split(","),
         "SESSION_COOKIE_SECURE": _env("BASE_URL", "http://").startswith("https://"),
