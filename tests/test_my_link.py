@@ -1,11 +1,12 @@
 """Getting back in: "lost your link?" mails the personal link again, with the same answer for any address."""
 import re
+import uuid
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from conftest import person, reload
+from conftest import REDIS_URL, person, reload
 from eventsvc.mail import render
 from eventsvc.mail.models import OutboxMessage
 from eventsvc.models_base import utcnow
@@ -117,6 +118,24 @@ def test_one_address_gets_a_few_mails_an_hour_and_the_same_answer_after(client, 
                for spelling in ("somchai1@example.org", "SOMCHAI1@example.org", " somchai1@example.org")}
     assert len(answers) == 1 and answers.pop()[0] == 200
     assert len(link_mails(db)) == 2
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="needs EVENTSVC_TEST_REDIS_URL (CI sets it)")
+@pytest.mark.app_config(RATELIMIT_ENABLED=True, RATELIMIT_MY_LINK="100 per minute", RATELIMIT_MY_LINK_ADDRESS="2 per hour",
+                        RATELIMIT_STORAGE_URI=REDIS_URL)
+def test_the_count_per_address_is_shared_in_redis_and_keeps_no_address(app, client, db, make_event,
+                                                                      make_registration):
+    import redis
+
+    app.config["RATELIMIT_KEY_PREFIX"] = f"test-my-link-{uuid.uuid4().hex}"  # this run's own counts
+    event = make_event(capacity=10)
+    registration = make_registration(event)
+    for _ in range(3):
+        assert ask(client, event, registration.email).status_code == 200
+    assert len(link_mails(db)) == 2
+    keys = [key.decode() for key in redis.Redis.from_url(REDIS_URL).keys(f"*{app.config['RATELIMIT_KEY_PREFIX']}*")]
+    assert any("my-link-address" in key for key in keys), keys
+    assert not any("somchai" in key for key in keys), keys
 
 
 @pytest.mark.app_config(RATELIMIT_ENABLED=True, RATELIMIT_MY_LINK="2 per minute", RATELIMIT_MY_LINK_ADDRESS="10 per hour")
