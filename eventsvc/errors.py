@@ -5,6 +5,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
+from .resubmit import form_again
 
 
 class DomainError(Exception):
@@ -171,8 +172,6 @@ def _flatten(messages, prefix=""):
 
 def _handle_csrf_error(error):
     if not wants_json():
-        from .resubmit import form_again
-
         # The form comes back filled in with a fresh token (eventsvc/resubmit.py): never a dead end.
         response = form_again()
         if response is not None:
