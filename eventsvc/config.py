@@ -60,12 +60,18 @@ def load(instance_path):
         "RATELIMIT_API": _env("RATELIMIT_API", "600 per minute"),
         "RATELIMIT_TOKEN": _env("RATELIMIT_TOKEN", "20 per minute"),
         "RATELIMIT_INVITATION": _env("RATELIMIT_INVITATION", "10 per minute"),
+        # "Lost your link?" (the form and the API): requests per address, and mails per e-mail address.
+        "RATELIMIT_MY_LINK": _env("RATELIMIT_MY_LINK", "5 per minute;30 per hour"),
+        "RATELIMIT_MY_LINK_ADDRESS": _env("RATELIMIT_MY_LINK_ADDRESS", "3 per hour"),
         "MAX_CONTENT_LENGTH": int(_env("MAX_UPLOAD_MB", "50")) * 1024 * 1024,
         # JSON bodies are parsed whole in memory: a small limit (eventsvc/jsonbody.py).
         "MAX_JSON_BYTES": int(float(_env("MAX_JSON_KB", "1024")) * 1024),
         "UPLOAD_EXTENSIONS": _env("UPLOAD_EXTENSIONS", "pdf,doc,docx,xls,xlsx,ppt,pptx,odt,ods,odp,txt,csv,zip,png,jpg,jpeg").split(","),
         "SESSION_COOKIE_SECURE": _env("BASE_URL", "http://").startswith("https://"),
         "SESSION_COOKIE_HTTPONLY": True,
+        # A form's CSRF token lives as long as the session (a browser session: the cookie has no expiry);
+        # when the session is gone the form comes back filled in (eventsvc/resubmit.py).
+        "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _env("BASE_URL", "http://").startswith("https://"),
         "REMEMBER_COOKIE_HTTPONLY": True,

@@ -5,6 +5,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
+from .resubmit import form_again
 
 
 class DomainError(Exception):
@@ -174,6 +175,11 @@ def _flatten(messages, prefix=""):
 
 
 def _handle_csrf_error(error):
+    if not wants_json():
+        # The form comes back filled in with a fresh token (eventsvc/resubmit.py): never a dead end.
+        response = form_again()
+        if response is not None:
+            return response
     return error_response(400, "csrf", _l("The form has expired. Please reload the page and try again."))
 
 

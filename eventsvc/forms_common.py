@@ -7,6 +7,7 @@ from wtforms.validators import Optional
 
 from .errors import DomainError, ValidationFailed
 from .extensions import db
+from .resubmit import back, csrf_failed
 from .timefmt import local_to_utc
 
 
@@ -18,6 +19,16 @@ class AppForm(FlaskForm):
             from .wtforms_messages import translations
 
             return translations
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if self.meta.csrf and csrf_failed():
+            # The token was refused (eventsvc/resubmit.py): not valid, but the page says so once, not the
+            # token's hidden field; the fields keep only their own errors.
+            self.csrf_token.errors = []
+            self._errors = None
+            return False
+        return valid
 
 
 class ActionForm(AppForm):
@@ -87,6 +98,8 @@ def button_action(action, *, message, next_url):
     `message` may be a callable taking what `action()` returned.
     """
     if not ActionForm().validate_on_submit():
+        if csrf_failed():
+            return back()
         abort(400)
     try:
         result = action()

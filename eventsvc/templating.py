@@ -30,3 +30,6 @@ def init_app(app):
     env.globals["label"] = labels.label
     env.globals["current_locale"] = current_locale
     env.globals["url_with_lang"] = url_with_lang
+    from .resubmit import MESSAGE
+
+    env.globals["resubmit_message"] = MESSAGE

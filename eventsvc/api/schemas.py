@@ -327,6 +327,14 @@ class RegistrationIn(Schema):
             raise ValidationError("Missing data for required field.", field_name="email")
 
 
+class ResendLinkIn(Schema):
+    email = fields.Email(required=True, validate=validate.Length(min=3, max=254))
+
+
+class ResendLinkOut(Schema):
+    message = fields.String()
+
+
 class RegistrationOut(Schema):
     id = fields.Integer()
     status = fields.String()

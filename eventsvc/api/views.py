@@ -14,6 +14,7 @@ from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 from ..accounts.services import can_check_in, can_manage, find_api_token, record_token_use, token_use_is_stale
 from ..checkin import services as checkin_services
 from ..checkin.models import CheckinMethod
+from ..emails import normalize_email
 from ..events.models import EventSession
 from ..errors import DomainError, InvitationInvalid, MalformedJSON, NotFound, PermissionDenied
 from ..events import services as event_services
@@ -24,6 +25,7 @@ from ..jsonbody import refuse_malformed_json
 from ..invitations.views import forgive_wrong_invitation, limit_wrong_invitations, load_invitation
 from ..registration import services as registration_services
 from ..registration.models import Registration
+from ..registration.personal_links import may_mail_link_to
 from . import schemas
 
 # How a surrogate gets into JSON text (as raw bytes it is not UTF-8, which the parser refuses anyway).
@@ -362,6 +364,26 @@ def list_registrations(query, slug):
     return registration_services.registrations_for(event, query.get("status")).options(
         selectinload(Registration.sessions), joinedload(Registration.event),
     )
+
+
+@blp.route("/events/<slug>/registrations/resend-link", methods=["POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_MY_LINK"])
+@blp.arguments(schemas.ResendLinkIn)
+@blp.response(202, schemas.ResendLinkOut)
+@_documented(400, 404, 422, 429)
+def resend_link(data, slug):
+    """"Lost your link?": 202 whatever the address; its personal link is mailed when it is registered for the event.
+
+    The answer never tells whether the address is registered. At most
+    EVENTSVC_RATELIMIT_MY_LINK_ADDRESS mails go to one address; beyond it the answer is the same.
+    """
+    event = _event_or_404(slug)
+    if event.status == EventStatus.draft:
+        raise NotFound(_("No such event."))
+    if may_mail_link_to(normalize_email(data["email"])):
+        registration_services.send_personal_link(event, data["email"])
+        db.session.commit()
+    return {"message": _("If this address is registered for this event, its personal link has been sent to it.")}, 202
 
 
 # ---- invitations ---------------------------------------------------------------------

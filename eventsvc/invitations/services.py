@@ -18,6 +18,7 @@ from ..extensions import db
 from ..mail.models import MessageStatus, OutboxMessage
 from ..mail.services import enqueue, enqueue_many
 from ..models_base import contains_any, search_text, utcnow
+from ..signals import personal_link_requested
 from ..spreadsheets import Column, table
 from ..tokens import digest, new_seed, token_for, well_formed
 from . import importing
@@ -463,3 +464,22 @@ def export_rows(event, now=None, language=None):
 def find_for_event(event, invitation_id) -> Optional[Invitation]:
     invitation = db.session.get(Invitation, invitation_id)
     return invitation if invitation is not None and invitation.event_id == event.id else None
+
+
+@personal_link_requested.connect
+def _send_invitation_again(event, email_normalized, registration, now, **extra):
+    """An invitee who lost their invitation before registering gets it again: the same link, while it can be used.
+
+    Looked up whatever the address, so that a known and an unknown one cost the same.
+    """
+    invitation = db.session.scalar(sa.select(Invitation).where(
+        Invitation.event_id == event.id, Invitation.email_normalized == email_normalized))
+    if registration is not None or invitation is None or event.status != EventStatus.published:
+        return
+    if not is_usable(invitation, now):
+        return
+    invitation.send_count += 1
+    db.session.flush()
+    enqueue("invitation", to=invitation.email, locale=invitation.locale, event_id=invitation.event_id,
+            invitation_id=invitation.id)
+

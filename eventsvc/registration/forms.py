@@ -62,3 +62,10 @@ class EditRegistrationForm(RegistrationForm):
         names = ("title_prefix", "first_name", "last_name", "organization", "position", "sector", "email", "phone",
                  "attendance", "sessions")
         return {**{name: getattr(self, name).data for name in names}, "consent_listing": bool(self.consent_listing.data)}
+
+
+class MyLinkForm(AppForm):
+    """"Lost your link?": an e-mail address in; the same answer whatever it is."""
+
+    email = EmailField(_l("E-mail you registered with"), filters=[lambda v: v.strip() if isinstance(v, str) else v],
+                       validators=[DataRequired(REQUIRED), Length(max=254), Email(_l("Not a valid e-mail address."))])

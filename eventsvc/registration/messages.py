@@ -7,7 +7,7 @@ from ..extensions import db
 from ..mail.kinds import message_kind
 from ..mail.render import external_url
 from ..tickets import calendar, qr
-from .models import Registration
+from .models import Registration, RegistrationStatus
 
 
 def preload_registrations(messages):
@@ -66,3 +66,21 @@ for _kind, _template, _attachments in (
     ("event_cancelled", "registration/event_cancelled", calendar_only),
 ):
     message_kind(_kind, _template, attachments=_attachments, preload=preload_registrations)(registration_context)
+
+
+def _personal_link_context(message):
+    """"Lost your link?": the same link again, while the registration is active; the ticket once it is confirmed."""
+    context = registration_context(message)
+    if context is None or not context["registration"].is_active or not context["manage_url"]:
+        return None
+    if context["registration"].status != RegistrationStatus.confirmed:
+        context["ticket_url"] = None
+    return context
+
+
+def _personal_link_files(context):
+    return ticket_and_calendar(context) if context["ticket_url"] else []
+
+
+message_kind("personal_link", "registration/personal_link", attachments=_personal_link_files,
+             preload=preload_registrations)(_personal_link_context)

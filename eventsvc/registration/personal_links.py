@@ -6,6 +6,7 @@ A wrong link is counted with one atomic increment in the limiter's storage (INCR
 memory) and its answer depends on that increment: Flask-Limiter's deduct_when tests before the request
 and counts after it, which lets parallel guesses through beyond the limit.
 """
+import hashlib
 import math
 import time
 
@@ -37,6 +38,28 @@ def registration_by_token_or_404(token):
             _count("hit")
         abort(404)
     return registration
+
+
+ADDRESS_SCOPE = "my-link-address"
+
+
+def may_mail_link_to(email_normalized):
+    """Whether one more "lost your link?" mail may go to this address (RATELIMIT_MY_LINK_ADDRESS); counts it.
+
+    Counted for every address asked for, registered or not (the same work, the same answer), with one atomic
+    increment; the key holds the address's SHA-256, not the address. Over the limit nothing is mailed, and
+    the person is answered as always.
+    """
+    if not current_app.config["RATELIMIT_ENABLED"]:
+        return True
+    limits = parse_many(current_app.config["RATELIMIT_MY_LINK_ADDRESS"])
+    key = (current_app.config["RATELIMIT_KEY_PREFIX"], ADDRESS_SCOPE,
+           hashlib.sha256(email_normalized.encode()).hexdigest())
+    try:
+        return not _exceeded(limiter.limiter, "hit", limits, key)
+    except Exception:  # the storage is unreachable: count in this process rather than not at all
+        current_app.logger.warning("Rate-limit storage unreachable; counting link mails in this process")
+        return not _exceeded(_fallback, "hit", limits, key)
 
 
 def _count(method):

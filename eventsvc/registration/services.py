@@ -19,6 +19,7 @@ from ..extensions import db
 from ..mail.services import enqueue
 from ..models_base import utcnow
 from ..tickets.codes import new_ticket_id
+from ..signals import personal_link_requested
 from ..tokens import digest, new_seed, token_for
 from .models import MANAGE_PURPOSE, Attendance, Registration, RegistrationStatus, Sector, registration_sessions
 
@@ -477,6 +478,30 @@ def replayed_through_invitation(event, invitation_token, submission_key):
         )
     )
     return _existing_result(registration, submission_key) if registration is not None else None
+
+
+def send_personal_link(event, email, now=None):
+    """"Lost your link?": mail the personal link of this address's active registration for `event` again.
+
+    The link is the one already mailed (made again from the registration's seed), so the first message keeps
+    working; a row from before seeds gets a new seed, its old link being unrecoverable anyway. A cancelled or
+    erased registration gets nothing; an invitee who has not registered is left to the listeners of
+    personal_link_requested (invitations sends their invitation again). Returns the registration mailed, or
+    None: for the caller's logs and tests only, since its answer must be the same whatever the address.
+    """
+    email_normalized = normalize_email(email)
+    registration = db.session.scalar(sa.select(Registration).where(
+        Registration.event_id == event.id, Registration.email_normalized == email_normalized,
+        Registration.is_active, Registration.erased_at.is_(None)))
+    if registration is not None:
+        if registration.manage_seed is None:
+            registration.manage_seed = new_seed()
+            registration.manage_token_hash = digest(registration.manage_token)
+            db.session.flush()
+        notify(registration, "personal_link")
+    personal_link_requested.send(event, email_normalized=email_normalized, registration=registration,
+                                 now=now or utcnow())
+    return registration
 
 
 def find_registration_by_token(token):

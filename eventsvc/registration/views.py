@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields import SelectChoice
 
+from ..emails import normalize_email
 from ..errors import CapacityReached, InvitationInvalid, InvitationRequired, RegistrationClosed, ValidationFailed
 from ..events.views import _public_event_or_404, managed_event_or_404, organizer_required
 from ..extensions import db, limiter
@@ -17,9 +18,9 @@ from ..invitations.services import registration_defaults
 from ..invitations.views import forgive_wrong_invitation, limit_wrong_invitations, load_invitation
 from ..templating import current_locale
 from . import services
-from .forms import EditRegistrationForm, RegistrationForm
+from .forms import EditRegistrationForm, MyLinkForm, RegistrationForm
 from .models import Registration
-from .personal_links import registration_by_token_or_404
+from .personal_links import may_mail_link_to, registration_by_token_or_404
 
 bp = Blueprint("registration", __name__)
 
@@ -66,7 +67,7 @@ def register(slug):
     def page(status, **extra):
         return render_template("registration/form.html", event=event, form=form, state=state,
                                invitation=invitation, invite_token=token if invitation else None,
-                               decline_form=DeclineForm(formdata=None), **extra), status
+                               decline_form=DeclineForm(formdata=None), my_link_form=my_link_form(), **extra), status
 
     if token is not None and invitation is None and request.method == "POST":
         replay = services.replayed_through_invitation(event, token, request.form.get("submission_key"))
@@ -123,10 +124,35 @@ def register(slug):
 
 def _result_page(event, result):
     manage_url = url_for("registration.my_registration", token=result.manage_token) if result.manage_token else None
+    # Someone typed an e-mail that is registered already: the "lost your link?" form, filled in with it.
+    lost = my_link_form(email=result.registration.email) if not manage_url else None
     return render_template(
         "registration/result.html", event=event, registration=result.registration,
-        created=result.created, manage_url=manage_url,
+        created=result.created, manage_url=manage_url, my_link_form=lost,
     ), 201 if result.created else 200
+
+
+def my_link_form(**data):
+    """The "lost your link?" form as other pages show it (prefixed: it sits beside the registration form)."""
+    return MyLinkForm(formdata=None, prefix="lost", data=data)
+
+
+@bp.route("/events/<slug>/my-link", methods=["GET", "POST"])
+@personal  # the answer repeats the address typed
+@limiter.limit(lambda: current_app.config["RATELIMIT_MY_LINK"], methods=["POST"])
+def my_link(slug):
+    """"Lost your link?": an address in, the same answer out; its personal link is mailed when it is registered."""
+    event = _public_event_or_404(slug)
+    form = MyLinkForm(prefix="lost")
+    if not form.validate_on_submit():
+        return render_template("registration/my_link.html", event=event, my_link_form=form, sent=False), \
+            422 if request.method == "POST" else 200
+    email = form.email.data.strip()
+    if may_mail_link_to(normalize_email(email)):
+        services.send_personal_link(event, email)
+        db.session.commit()
+    return render_template("registration/my_link.html", event=event, my_link_form=my_link_form(), sent=True,
+                           email=email)
 
 
 @bp.route("/events/<slug>/register/decline", methods=["POST"])
@@ -139,7 +165,7 @@ def decline(slug):
     if invitation is None:
         return render_template("registration/form.html", event=event, form=_registration_form(event),
                                state=services.window_state(event), invitation=None, invitation_invalid=True,
-                               invitation_required=event.is_invite_only), 403
+                               invitation_required=event.is_invite_only, my_link_form=my_link_form()), 403
     form = DeclineForm()
     if not form.validate_on_submit():
         abort(400)
