@@ -59,7 +59,7 @@ def list_users():
         .correlate(User)
         .scalar_subquery()
     )
-    return db.session.execute(sa.select(User, active_tokens).order_by(User.email)).tuples().all()
+    return [(user, count) for user, count in db.session.execute(sa.select(User, active_tokens).order_by(User.email))]
 
 
 def set_password(user, password, actor=None):
