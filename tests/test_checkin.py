@@ -14,6 +14,10 @@ from eventsvc.registration import services as registration_services
 from eventsvc.tickets import codes
 
 
+# Check-in opens EVENTSVC_CHECKIN_OPENS_MINUTES (120) before a session: the door tests use sessions starting soon.
+SOON = timedelta(minutes=30)
+
+
 def registered(db, event, n=1, **overrides):
     registration = registration_services.register(event, person(n, **overrides)).registration
     db.session.commit()
@@ -28,7 +32,7 @@ def rows(db):
 # ---- the rules ---------------------------------------------------------------------
 
 def test_the_first_scan_checks_in_and_the_second_says_when_and_by_whom(db, make_event, staff, make_user):
-    event = make_event()
+    event = make_event(starts_in=SOON)
     registration = registered(db, event)
     morning = event.sessions[0]
     first = services.check_in(registration, morning, staff, CheckinMethod.qr)
@@ -52,7 +56,7 @@ def test_a_ticket_that_does_not_admit_its_holder_is_refused_with_the_reason(db, 
     from eventsvc.events.services import cancel_event
 
     event = make_event(capacity=1)
-    other = make_event()
+    other = make_event(starts_in=SOON)
     registration = registered(db, event, 1, sessions=[event.sessions[0].id])
     waiting = registered(db, event, 2)
     session = event.sessions[0]
@@ -76,7 +80,7 @@ def test_a_ticket_that_does_not_admit_its_holder_is_refused_with_the_reason(db, 
 
 
 def test_the_same_nonce_twice_records_one_check_in_and_answers_alike(db, make_event, staff):
-    event = make_event()
+    event = make_event(starts_in=SOON)
     registration = registered(db, event)
     session = event.sessions[0]
     first = services.check_in(registration, session, staff, CheckinMethod.api, nonce="scan-0001")
@@ -93,7 +97,7 @@ def test_the_same_nonce_twice_records_one_check_in_and_answers_alike(db, make_ev
 
 
 def test_the_log_is_append_only_in_the_database_itself(db, make_event, staff):
-    event = make_event()
+    event = make_event(starts_in=SOON)
     services.check_in(registered(db, event), event.sessions[0], staff, CheckinMethod.qr)
     db.session.commit()
     for statement in ("UPDATE checkins SET method = 'api'", "DELETE FROM checkins"):
@@ -119,7 +123,7 @@ def test_codes_are_found_in_what_a_scanner_types():
 
 
 def test_counts_per_session_and_search(db, make_event, staff):
-    event = make_event()
+    event = make_event(starts_in=SOON)
     somchai = registered(db, event, 1)
     registered(db, event, 2, first_name="มาลี", last_name="บุญมา", organization="สำนักงานจังหวัดภูเก็ต",
                email="malee@phuket.go.th")
@@ -157,7 +161,7 @@ def test_staff_open_the_ticket_and_check_in_with_one_tap(db, client, make_event,
 
 
 def test_a_session_of_another_event_is_a_red_answer_and_changes_nothing(db, client, make_event, staff, login_as):
-    event, other = make_event(), make_event()
+    event, other = make_event(starts_in=SOON), make_event(starts_in=SOON)
     registration = registered(db, event)
     login_as(user=staff)
     html = client.get(f"/t/{registration.ticket_code}").get_data(as_text=True)
@@ -168,7 +172,7 @@ def test_a_session_of_another_event_is_a_red_answer_and_changes_nothing(db, clie
 
 
 def test_only_staff_of_the_event_get_the_check_in(db, client, make_event, login_as, make_user):
-    registration = registered(db, make_event())
+    registration = registered(db, make_event(starts_in=SOON))
     csrf = csrf_from(client.get("/organizer/login").get_data(as_text=True))
     anonymous = client.post(f"/t/{registration.ticket_code}/checkin",
                             data={"csrf_token": csrf, "session_id": registration.sessions[0].id})
@@ -192,7 +196,7 @@ def door(client, event, staff, login_as):
 
 
 def test_a_handheld_scanner_types_the_url_and_enter(db, client, make_event, staff, login_as):
-    event = make_event()
+    event = make_event(starts_in=SOON)
     registration = registered(db, event)
     html = door(client, event, staff, login_as)
     assert re.search(r'<input type="text" name="code" id="code" autofocus', html)
@@ -212,7 +216,7 @@ def test_a_handheld_scanner_types_the_url_and_enter(db, client, make_event, staf
 
 
 def test_a_ticket_for_another_event_at_this_door_is_red(db, client, make_event, staff, login_as):
-    event, other = make_event(), make_event()
+    event, other = make_event(starts_in=SOON), make_event(starts_in=SOON)
     stranger = registered(db, other, 5)
     html = door(client, event, staff, login_as)
     response = client.post(f"/organizer/events/{event.slug}/checkin", headers={"Accept": "application/json"},
@@ -222,7 +226,7 @@ def test_a_ticket_for_another_event_at_this_door_is_red(db, client, make_event, 
 
 
 def test_staff_find_a_person_by_name_and_check_them_in(db, client, make_event, staff, login_as):
-    event = make_event()
+    event = make_event(starts_in=SOON)
     registration = registered(db, event, 1, organization="กรมการปกครอง")
     door(client, event, staff, login_as)
     found = client.get(f"/organizer/events/{event.slug}/checkin?session={event.sessions[1].id}&q=การปกครอง")
@@ -237,7 +241,7 @@ def test_staff_find_a_person_by_name_and_check_them_in(db, client, make_event, s
 
 
 def test_the_door_is_for_staff_only(db, client, make_event, login_as, make_user):
-    event = make_event()
+    event = make_event(starts_in=SOON)
     assert client.get(f"/organizer/events/{event.slug}/checkin").status_code == 302
     login_as(user=make_user(Role.organizer))
     assert client.get(f"/organizer/events/{event.slug}/checkin").status_code == 403
@@ -252,7 +256,7 @@ def bearer(db, user):
 
 
 def test_the_api_checks_in_and_repeats_a_nonce_safely(db, client, make_event, staff):
-    event = make_event()
+    event = make_event(starts_in=SOON)
     registration = registered(db, event)
     headers = bearer(db, staff)
     body = {"code": registration.ticket_code, "session_id": event.sessions[0].id, "nonce": "n-1"}
@@ -269,7 +273,7 @@ def test_the_api_checks_in_and_repeats_a_nonce_safely(db, client, make_event, st
 
 
 def test_the_api_refuses_clearly(db, client, make_event, staff, queries):
-    event, other = make_event(), make_event()
+    event, other = make_event(starts_in=SOON), make_event(starts_in=SOON)
     registration = registered(db, event)
     headers = bearer(db, staff)
     with queries() as statements:
@@ -289,7 +293,7 @@ def test_the_api_refuses_clearly(db, client, make_event, staff, queries):
 
 
 def test_an_organizer_checks_in_only_at_their_own_events(db, client, make_event, make_user, organizer):
-    event = make_event()  # owned by `organizer`
+    event = make_event(starts_in=SOON)  # owned by `organizer`
     registration = registered(db, event)
     stranger = bearer(db, make_user(Role.organizer))
     body = {"code": registration.ticket_code, "session_id": event.sessions[0].id}
@@ -300,7 +304,7 @@ def test_an_organizer_checks_in_only_at_their_own_events(db, client, make_event,
 def test_the_registration_answer_carries_the_ticket_qr_and_calendar(client, db, make_event):
     from qr_decode import decode
 
-    event = make_event()
+    event = make_event(starts_in=SOON)
     body = client.post(f"/api/v1/events/{event.slug}/registrations", json=person(1)).get_json()
     ticket = body["ticket_url"].removeprefix("http://testserver")
     assert client.get(ticket).status_code == 200
