@@ -44,7 +44,8 @@ def test_the_first_scan_checks_in_and_the_second_says_when_and_by_whom(db, make_
     assert again.checkin.method == CheckinMethod.qr
     assert len(rows(db)) == 1
     # Another session is another check-in.
-    afternoon = services.check_in(reload(db, registration), event.sessions[1], staff, CheckinMethod.qr)
+    afternoon = services.check_in(reload(db, registration), event.sessions[1], staff, CheckinMethod.qr,
+                               now=event.sessions[1].starts_at)
     assert afternoon.result == "checked_in"
 
 
@@ -229,15 +230,15 @@ def test_staff_find_a_person_by_name_and_check_them_in(db, client, make_event, s
     event = make_event(starts_in=SOON)
     registration = registered(db, event, 1, organization="กรมการปกครอง")
     door(client, event, staff, login_as)
-    found = client.get(f"/organizer/events/{event.slug}/checkin?session={event.sessions[1].id}&q=การปกครอง")
+    found = client.get(f"/organizer/events/{event.slug}/checkin?session={event.sessions[0].id}&q=การปกครอง")
     html = found.get_data(as_text=True)
     assert f'data-registration="{registration.id}"' in html
     response = client.post(f"/organizer/events/{event.slug}/checkin/registrations/{registration.id}",
-                           data={"csrf_token": csrf_from(html), "session": event.sessions[1].id})
+                           data={"csrf_token": csrf_from(html), "session": event.sessions[0].id})
     assert 'class="door-answer ok"' in response.get_data(as_text=True)
-    assert [(r.session_id, r.method) for r in rows(db)] == [(event.sessions[1].id, CheckinMethod.search)]
+    assert [(r.session_id, r.method) for r in rows(db)] == [(event.sessions[0].id, CheckinMethod.search)]
     counts = client.get(f"/organizer/events/{event.slug}/checkin/counts.json").get_json()
-    assert counts[str(event.sessions[1].id)] == {"registered": 1, "checked_in": 1}
+    assert counts[str(event.sessions[0].id)] == {"registered": 1, "checked_in": 1}
 
 
 def test_the_door_is_for_staff_only(db, client, make_event, login_as, make_user):
@@ -312,3 +313,155 @@ def test_the_registration_answer_carries_the_ticket_qr_and_calendar(client, db, 
     assert qr.mimetype == "image/png" and decode(qr.get_data()) == body["ticket_url"]
     ics = client.get(body["calendar_url"].removeprefix("http://testserver"))
     assert ics.mimetype == "text/calendar" and b"BEGIN:VEVENT" in ics.get_data()
+
+
+# ---- the door's clock: the window, the undo, dates -----------------------------------------
+
+def test_check_in_opens_120_minutes_before_and_closes_at_the_end_of_the_day(db, make_event, staff, clock):
+    from datetime import datetime, timezone
+
+    from eventsvc.timefmt import BANGKOK
+
+    start = datetime(2027, 2, 24, 9, 0, tzinfo=BANGKOK).astimezone(timezone.utc)
+    event = make_event(starts_in=start - clock.now)
+    registration = registered(db, event)
+    morning = event.sessions[0]
+    clock.set(morning.starts_at - timedelta(minutes=121))
+    with pytest.raises(services.CheckinNotOpen) as early:
+        services.check_in(registration, morning, staff, CheckinMethod.qr)
+    assert early.value.code == "checkin_not_open" and early.value.status == 409
+    assert early.value.opens_at == morning.starts_at - timedelta(minutes=120)
+    assert "24 ก.พ. 2570" in str(early.value.message)  # Bangkok time, Buddhist era
+    clock.set(datetime(2027, 2, 25, 0, 0, tzinfo=BANGKOK).astimezone(timezone.utc))  # the next day
+    with pytest.raises(services.CheckinClosed) as late:
+        services.check_in(registration, morning, staff, CheckinMethod.qr)
+    assert late.value.code == "checkin_closed"
+    assert rows(db) == []
+    clock.set(datetime(2027, 2, 24, 23, 59, 59, tzinfo=BANGKOK).astimezone(timezone.utc))  # late, same day
+    assert services.check_in(registration, morning, staff, CheckinMethod.qr).result == "checked_in"
+    db.session.commit()
+    assert len(rows(db)) == 1
+
+
+def test_the_api_says_not_open_or_closed_with_409_and_records_nothing(db, client, make_event, staff, clock):
+    event = make_event(starts_in=timedelta(days=3))
+    registration = registered(db, event)
+    headers = bearer(db, staff)
+    body = {"code": registration.ticket_code, "session_id": event.sessions[0].id}
+    early = client.post("/api/v1/checkins", json=body, headers=headers)
+    assert early.status_code == 409 and early.get_json()["error"]["code"] == "checkin_not_open"
+    clock.move(timedelta(days=5))
+    late = client.post("/api/v1/checkins", json=body, headers=headers)
+    assert late.status_code == 409 and late.get_json()["error"]["code"] == "checkin_closed"
+    assert rows(db) == []
+
+
+def test_the_door_and_the_ticket_say_when_check_in_opens(db, client, make_event, staff, login_as):
+    event = make_event(starts_in=timedelta(days=3))
+    registration = registered(db, event)
+    html = door(client, event, staff, login_as)
+    assert 'id="door-window" data-state="not_open"' in html
+    response = client.post(f"/organizer/events/{event.slug}/checkin", headers={"Accept": "application/json"},
+                           data={"csrf_token": csrf_from(html), "session": event.sessions[0].id,
+                                 "code": registration.ticket_code})
+    answer = response.get_json()
+    assert response.status_code == 409 and answer["result"] == "checkin_not_open" and answer["tone"] == "warn"
+    assert answer["opens_at"] and answer["counts"]["checked_in"] == 0
+    tapped = client.post(f"/t/{registration.ticket_code}/checkin",
+                         data={"csrf_token": csrf_from(html), "session_id": event.sessions[0].id})
+    assert tapped.status_code == 409 and 'data-result="checkin_not_open"' in tapped.get_data(as_text=True)
+    assert rows(db) == []
+
+
+def test_undo_is_a_new_entry_and_a_person_can_be_checked_in_again(db, make_event, staff):
+    event = make_event(starts_in=SOON)
+    registration = registered(db, event)
+    morning = event.sessions[0]
+    services.check_in(registration, morning, staff, CheckinMethod.qr)
+    db.session.commit()
+    assert services.undo_check_in(registration, morning, staff).result == "undone"
+    db.session.commit()
+    assert services.counts_by_session(event)[morning.id]["checked_in"] == 0
+    assert services.checkins_of(registration) == {} and services.checked_in_ids(event, morning) == set()
+    again = services.undo_check_in(registration, morning, staff)  # a second click: nothing more written
+    db.session.commit()
+    assert again.result == "undone" and len(rows(db)) == 2
+    back = services.check_in(reload(db, registration), morning, staff, CheckinMethod.scanner)
+    db.session.commit()
+    assert back.result == "checked_in" and back.checkin.attempt == 1
+    assert services.check_in(reload(db, registration), morning, staff, CheckinMethod.qr).result == "already_checked_in"
+    assert [(r.action.value, r.attempt) for r in rows(db)] == [("check_in", 0), ("undo", 0), ("check_in", 1)]
+    assert services.counts_by_session(event)[morning.id]["checked_in"] == 1
+
+
+def test_only_the_staff_who_did_it_or_an_organizer_may_undo_and_only_that_day(db, make_event, staff, make_user,
+                                                                               organizer, clock):
+    event = make_event(starts_in=SOON)
+    registration = registered(db, event)
+    morning = event.sessions[0]
+    services.check_in(registration, morning, staff, CheckinMethod.qr)
+    db.session.commit()
+    with pytest.raises(services.UndoNotAllowed):
+        services.undo_check_in(registration, morning, make_user(Role.checkin))
+    with pytest.raises(services.UndoNotAllowed):
+        services.undo_check_in(registration, morning, make_user(Role.organizer))  # another event's organizer
+    clock.move(timedelta(days=1))
+    with pytest.raises(services.UndoRefused):
+        services.undo_check_in(registration, morning, staff)
+    clock.move(timedelta(days=-1))
+    assert services.undo_check_in(registration, morning, organizer).result == "undone"
+    db.session.commit()
+    with pytest.raises(services.UndoRefused):  # another person, never checked in
+        services.undo_check_in(registered(db, event, 2), morning, organizer)
+
+
+def test_undone_check_ins_leave_the_report_and_the_export(db, client, make_event, staff, login_as, organizer):
+    from eventsvc.attendees import services as attendee_services
+
+    event = make_event(starts_in=SOON)
+    registration = registered(db, event)
+    morning = event.sessions[0]
+    services.check_in(registration, morning, staff, CheckinMethod.qr)
+    services.undo_check_in(registration, morning, staff)
+    db.session.commit()
+    report = attendee_services.attendance_report(event)
+    assert [(s["checked_in"], s["took_part"]) for s in report["sessions"]][0] == (0, 0)
+    rows_out = list(attendee_services.export_rows(event, attendee_services.filtered_registrations(event)))
+    column = rows_out[0].index("checked_in")
+    assert not rows_out[1][column]
+
+
+def test_undo_at_the_door_brings_the_count_down_and_the_ticket_says_not_checked_in(db, client, make_event, staff,
+                                                                                   login_as):
+    event = make_event(starts_in=SOON)
+    registration = registered(db, event)
+    html = door(client, event, staff, login_as)
+    session_id = event.sessions[0].id
+    data = {"csrf_token": csrf_from(html), "session": session_id, "code": registration.ticket_code}
+    first = client.post(f"/organizer/events/{event.slug}/checkin", data=data, headers={"Accept": "application/json"})
+    assert first.get_json()["undo_url"] and first.get_json()["counts"]["checked_in"] == 1
+    second = client.post(f"/organizer/events/{event.slug}/checkin", data=data).get_data(as_text=True)
+    assert 'class="door-answer warn"' in second and 'data-result="already_checked_in"' in second
+    assert re.search(r"! .*\d\d:\d\d", second)  # today: the time alone, with a sign besides the colour
+    undone = client.post(first.get_json()["undo_url"], data={"csrf_token": data["csrf_token"], "session": session_id})
+    assert undone.status_code == 200 and 'data-result="undone"' in undone.get_data(as_text=True)
+    assert client.get(f"/organizer/events/{event.slug}/checkin/counts.json").get_json()[str(session_id)]["checked_in"] == 0
+    ticket = client.get(f"/t/{registration.ticket_code}").get_data(as_text=True)
+    assert f'data-checkin="{session_id}" data-state="out"' in ticket
+    assert [r.action.value for r in rows(db)] == ["check_in", "undo"]
+
+
+def test_a_check_in_of_another_day_carries_its_date(db, client, make_event, staff, login_as, clock):
+    event = make_event(starts_in=SOON)
+    registration = registered(db, event)
+    services.check_in(registration, event.sessions[0], staff, CheckinMethod.qr)
+    db.session.commit()
+    login_as(user=staff)
+    today = client.get(f"/t/{registration.ticket_code}").get_data(as_text=True)
+    badge = re.search(r'data-state="in">([^<]*)<', today).group(1)
+    assert re.search(r"\d\d:\d\d", badge) and not re.search(r"25\d\d", badge)
+    clock.move(timedelta(days=1))
+    later = client.get(f"/t/{registration.ticket_code}").get_data(as_text=True)
+    badge = re.search(r'data-state="in">([^<]*)<', later).group(1)
+    assert re.search(r"\d+ \S+ 25\d\d \d\d:\d\d", badge)  # Buddhist-era date and time
+    assert 'data-undo=' not in later  # no undo the next day
