@@ -190,7 +190,6 @@ def read_list(data, max_rows, max_bytes):
             if len(rows) >= max_rows:
                 raise ImportRefused(_l("The list has more than %(n)d rows; split it into smaller lists.", n=max_rows))
             values = {column: cells[index] for column, index in columns.items() if index < len(cells)}
-            _combine_name(values)
             width = max(width, len(cells))
             rows.append(Row(start, values, short=columns["email"] >= len(cells), cells=cells))
     except csv.Error as error:
@@ -208,12 +207,3 @@ def read_list(data, max_rows, max_bytes):
         if written or any(index < len(row.cells) and row.cells[index].strip() for row in rows):
             ignored.append(written or str(_l("column %(n)d (no header)", n=index + 1)))
     return ImportedList(rows, ignored)
-
-
-def _combine_name(values):
-    """The split name columns (title / first / last) made into the one name an invitation keeps."""
-    parts = [values.pop(column, "") or "" for column in ("title_prefix", "first_name", "last_name")]
-    if any(part.strip() for part in parts[1:]):
-        values["name"] = join_name(*parts)
-    elif "name" not in values and parts[0].strip():
-        values["name"] = parts[0].strip()
