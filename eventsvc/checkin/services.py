@@ -67,10 +67,11 @@ class CheckinClosed(CheckinRefused):
 
 
 class UndoRefused(Conflict):
-    code = "undo_refused"
+    code = reason = "undo_refused"
 
 
 class UndoNotAllowed(PermissionDenied):
+    reason = "undo_not_allowed"
     code, message = "undo_not_allowed", _l("Only the person who checked them in, or an organizer of the event, can undo it.")
 
 
@@ -124,9 +125,11 @@ def registration_for_code(code):
     return registration
 
 
-def is_open(session, now=None):
+def window_state(session, now=None):
+    """"not_open", "open" or "closed": what the door says above its scan field."""
     opens, closes = window(session)
-    return opens <= (now or clock.now()) < closes
+    now = now or clock.now()
+    return "not_open" if now < opens else "closed" if now >= closes else "open"
 
 
 def current_session(registration, now=None):

@@ -101,14 +101,9 @@ def ticket_undo(code):
         result = services.undo_check_in(registration, session, current_user)
     except (services.UndoRefused, services.UndoNotAllowed) as refused:
         db.session.rollback()
-        return ticket_page(registration, code, refusal=_undo_refusal(refused), status=refused.status)
+        return ticket_page(registration, code, refusal=refused, status=refused.status)
     db.session.commit()
     return ticket_page(registration, code, result=result)
-
-
-def _undo_refusal(error):
-    error.reason = error.code
-    return error
 
 
 # ---- the door page: scanners and search -------------------------------------------
@@ -155,13 +150,12 @@ def _locale():
 def _door_page(event, session, outcome=None, status=200, search_text="", found=None):
     if _wants_json():
         return jsonify({**(outcome or {}), "counts": services.counts_by_session(event).get(session.id) if session else None}), status
-    opens, closes = services.window(session) if session else (None, None)
-    now = clock.now()
-    state = None if session is None else "not_open" if now < opens else "closed" if now >= closes else "open"
     return render_template(
         "checkin/door.html", event=event, session=session, outcome=outcome, form=ActionForm(),
         counts=services.counts_by_session(event), search_text=search_text, found=found,
-        checked=services.checked_in_ids(event, session) if found else set(), window_state=state, opens_at=opens,
+        checked=services.checked_in_ids(event, session) if found else set(), 
+        window_state=services.window_state(session) if session else None,
+        opens_at=services.window(session)[0] if session else None,
     ), status
 
 
@@ -224,7 +218,7 @@ def undo_found(slug, registration_id):
         result = services.undo_check_in(registration, session, current_user)
     except (services.UndoRefused, services.UndoNotAllowed) as refused:
         db.session.rollback()
-        return _door_page(event, session, _outcome(event, session, registration, refusal=_undo_refusal(refused)),
+        return _door_page(event, session, _outcome(event, session, registration, refusal=refused),
                           status=refused.status)
     db.session.commit()
     return _door_page(event, session, _outcome(event, session, registration, result=result))
