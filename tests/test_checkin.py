@@ -392,6 +392,9 @@ def test_undo_is_a_new_entry_and_a_person_can_be_checked_in_again(db, make_event
     assert services.check_in(reload(db, registration), morning, staff, CheckinMethod.qr).result == "already_checked_in"
     assert [(r.action.value, r.attempt) for r in rows(db)] == [("check_in", 0), ("undo", 0), ("check_in", 1)]
     assert services.counts_by_session(event)[morning.id]["checked_in"] == 1
+    # The person's own data export keeps the whole story.
+    exported = registration_services.personal_data(reload(db, registration))["check_ins"]
+    assert [entry["action"] for entry in exported] == ["check_in", "undo", "check_in"]
 
 
 def test_only_the_staff_who_did_it_or_an_organizer_may_undo_and_only_that_day(db, make_event, staff, make_user,

@@ -263,6 +263,12 @@ def checkins_of(registration):
     return _active_of(registration)
 
 
+def log_of(registration):
+    """Every entry of the log for one registration, check-ins and undos, oldest first (the person's data export)."""
+    return db.session.scalars(sa.select(Checkin).where(Checkin.registration_id == registration.id)
+                              .order_by(Checkin.created_at, Checkin.id)).all()
+
+
 def may_undo(checkin, actor, now=None):
     """Whether `actor` may undo `checkin` now (the buttons on the ticket and the door)."""
     if checkin is None or actor is None or not getattr(actor, "is_authenticated", False):
