@@ -76,3 +76,24 @@ def test_the_door_says_when_check_in_opens_then_checks_in_warns_in_amber_and_und
         expect(page.locator(f'[data-checkin="{session_id}"]')).to_have_attribute("data-state", "out")
     finally:
         live_server.app.config["CLOCK"] = None
+
+
+def test_an_organizer_pastes_a_list_with_split_thai_name_columns_and_sees_the_ignored_ones(page, live_server):  # noqa: F811
+    """Item 6 where a person sees it: คำนำหน้า / ชื่อ / นามสกุล pasted from Excel, the report names what it left out."""
+    slug = "provincial-egov-assessment-workshop"
+    page.goto("/organizer/login")
+    page.fill("#email", "organizer@example.org")
+    page.fill("#password", DEMO_PASSWORD)
+    submit(page, "main form")
+    page.goto(f"/organizer/events/{slug}/invitations")
+    page.locator("#import-invitees summary").click()
+    page.fill("#text", "ลำดับ\tคำนำหน้า\tชื่อ\tนามสกุล\tหน่วยงาน\tโทรศัพท์\tอีเมล์\n"
+                       "1\tนางสาว\tกานดา\tมีสุข\tสำนักงานจังหวัดน่าน\t054-123456\tkanda.browser@nan.go.th\n")
+    with page.expect_navigation():
+        page.locator("#import-submit").click()
+    expect(page.locator("#import-result")).to_have_attribute("data-invited", "1")
+    expect(page.locator("#ignored-columns")).to_have_attribute("data-count", "2")
+    expect(page.locator('#ignored-columns [data-column="ลำดับ"]')).to_have_count(1)
+    expect(page.locator('#ignored-columns [data-column="โทรศัพท์"]')).to_have_count(1)
+    page.goto(f"/organizer/events/{slug}/invitations?q=kanda.browser")
+    expect(page.locator("main")).to_contain_text("นางสาวกานดา มีสุข")
