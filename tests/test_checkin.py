@@ -468,3 +468,35 @@ def test_a_check_in_of_another_day_carries_its_date(db, client, make_event, staf
     badge = re.search(r'data-state="in">([^<]*)<', later).group(1)
     assert re.search(r"\d+ \S+ 25\d\d \d\d:\d\d", badge)  # Buddhist-era date and time
     assert 'data-undo=' not in later  # no undo the next day
+
+
+def test_the_undo_migration_keeps_the_log_append_only_checks_the_action_and_goes_back(backend, tmp_path):
+    from flask_migrate import downgrade, upgrade
+
+    from conftest import database_url, reset_postgres
+    from eventsvc import create_app
+    from eventsvc.extensions import db as _db
+
+    url = database_url(backend, tmp_path)
+    if backend == "postgresql":
+        reset_postgres(url)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x", "TESTING": True})
+    with app.app_context():
+        def shape():
+            inspector = sa.inspect(_db.engine)
+            checks = {c["name"] for c in inspector.get_check_constraints("checkins")}
+            with _db.engine.connect() as connection:
+                triggers = connection.execute(sa.text(
+                    "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'checkins'"
+                    if backend == "sqlite" else
+                    "SELECT tgname FROM pg_trigger WHERE tgrelid = 'checkins'::regclass AND NOT tgisinternal")).scalars().all()
+            return checks, set(triggers)
+
+        upgrade()
+        checks, triggers = shape()
+        assert {"ck_checkins_checkinaction", "ck_checkins_attempt_not_negative"} <= checks and triggers
+        downgrade(revision="0004_online_attendance")
+        assert shape()[1] == triggers  # SQLite rebuilt the table: the triggers are back
+        upgrade()
+        assert shape() == (checks, triggers)
+        _db.engine.dispose()

@@ -56,6 +56,7 @@ def downgrade():
     # Fails (by the old unique constraint) once someone was checked in again after an undo: the log is not rewritten.
     def change(batch_op):
         batch_op.drop_constraint(batch_op.f('ck_checkins_attempt_not_negative'), type_='check')
+        batch_op.drop_constraint(batch_op.f('ck_checkins_checkinaction'), type_='check')
         batch_op.drop_constraint('uq_checkins_registration_session_attempt', type_='unique')
         batch_op.create_unique_constraint('uq_checkins_registration_session', ['registration_id', 'session_id'])
         batch_op.drop_column('attempt')
