@@ -90,6 +90,7 @@ def load(instance_path):
             "zoom.us,*.zoom.us,teams.microsoft.com,teams.live.com,vimeo.com,player.vimeo.com",
         ).split(","),
         "STREAM_OPENS_MINUTES": float(_env("STREAM_OPENS_MINUTES", "15")),
+        "CHECKIN_OPENS_MINUTES": float(_env("CHECKIN_OPENS_MINUTES", "120")),
         "REMINDER_DAY_BEFORE_HOURS": float(_env("REMINDER_DAY_BEFORE_HOURS", "24")),
         "REMINDER_SOON_MINUTES": float(_env("REMINDER_SOON_MINUTES", "60")),
         "ATTENDEE_LIST_DAYS": float(_env("ATTENDEE_LIST_DAYS", "30")),

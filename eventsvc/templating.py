@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 from flask import request
 from flask_babel import get_locale
 
-from . import labels, richtext, timefmt
+from . import clock, labels, richtext, timefmt
 
 
 def current_locale():
@@ -22,6 +22,8 @@ def init_app(app):
     env.filters["day"] = lambda v, weekday=True: timefmt.format_day(v, current_locale(), weekday)
     env.filters["short_day"] = lambda v: timefmt.format_short_day(v, current_locale())
     env.filters["clock"] = lambda v: timefmt.format_clock(v, current_locale())
+    # A time that carries its date unless it is today (tickets and the door).
+    env.filters["moment"] = lambda v: timefmt.format_moment(v, current_locale(), clock.now())
     env.filters["when"] = lambda v: timefmt.format_datetime(v, current_locale())
     env.filters["local_input"] = lambda v: timefmt.to_local(v).strftime("%Y-%m-%dT%H:%M") if v else ""
     # An organizer's description: Markdown (paragraphs, lists, links) as sanitized HTML.

@@ -68,5 +68,15 @@ def format_datetime(value, locale="th"):
     return f"{format_short_day(value, locale)} {format_clock(value, locale)}{suffix}"
 
 
+def format_moment(value, locale="th", now=None):
+    """'10:31' when `value` is today in Bangkok, else '1 ธ.ค. 2569 10:31': a time without its day misleads."""
+    if value is None:
+        return ""
+    now = now or now_utc()
+    if to_local(value).date() == to_local(now).date():
+        return format_clock(value, locale)
+    return f"{format_short_day(value, locale)} {format_clock(value, locale)}"
+
+
 def now_utc():
     return datetime.now(timezone.utc)

@@ -26,13 +26,17 @@ document.addEventListener("change", function (event) {
   var answer = document.getElementById("door-answer");
   var counts = document.getElementById("door-counts");
 
+  var SYMBOLS = {ok: "\u2713 ", warn: "! ", bad: "\u2717 "};
+
   function show(data) {
-    answer.className = "door-answer " + (data.ok ? "ok" : "bad");
+    // Green for in, amber for "already in" / "not open yet" / "closed", red for a ticket that is not for here.
+    var tone = data.tone || (data.ok ? "ok" : "bad");
+    answer.className = "door-answer " + tone;
     answer.setAttribute("data-result", data.result || "");
     answer.innerHTML = "";
     var big = document.createElement("p");
     big.className = "big-answer";
-    big.textContent = (data.ok ? "\u2713 " : "\u2717 ") + (data.message || "");
+    big.textContent = (SYMBOLS[tone] || "") + (data.message || "");
     answer.appendChild(big);
     if (data.name !== undefined) {
       var who = document.createElement("p");
@@ -43,6 +47,25 @@ document.addEventListener("change", function (event) {
       what.className = "what";
       what.textContent = data.event + " \u2014 " + (data.sessions || []).join(", ");
       answer.appendChild(what);
+    }
+    if (data.undo_url) {
+      // A plain form: the undo reloads the page with its answer and the new count.
+      var undo = document.createElement("form");
+      undo.method = "post";
+      undo.action = data.undo_url;
+      undo.className = "inline undo-form";
+      [["csrf_token", form.querySelector("input[name=csrf_token]").value],
+       ["session", form.querySelector("input[name=session]").value]].forEach(function (pair) {
+        var input = document.createElement("input");
+        input.type = "hidden"; input.name = pair[0]; input.value = pair[1];
+        undo.appendChild(input);
+      });
+      var button = document.createElement("button");
+      button.className = "danger";
+      button.id = "undo-checkin";
+      button.textContent = answer.getAttribute("data-undo-label");
+      undo.appendChild(button);
+      answer.appendChild(undo);
     }
     void answer.offsetWidth;  // restart the flash even when two answers in a row are alike
     answer.classList.add("flash-now");

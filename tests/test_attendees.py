@@ -132,7 +132,7 @@ def test_the_organizer_publishes_and_unpublishes(db, client, login_as, organizer
 
 
 def test_the_numbers_count_each_person_once(db, client, login_as, organizer, api_token, make_event, staff):
-    event = make_event(format="hybrid")
+    event = make_event(format="hybrid", starts_in=timedelta(minutes=30))
     morning, afternoon = event.sessions
     both, _ = register(db, event, 1, sector="government", organization="กรมการปกครอง")
     onsite, _ = register(db, event, 2, sector="academic", organization="มหาวิทยาลัยมหิดล")
@@ -163,7 +163,7 @@ def test_the_numbers_count_each_person_once(db, client, login_as, organizer, api
 # ---- the organizer's list and exports ------------------------------------------------------
 
 def test_the_list_filters_and_searches(db, client, login_as, organizer, make_event, staff):
-    event = make_event(format="hybrid")
+    event = make_event(format="hybrid", starts_in=timedelta(minutes=30))
     morning, afternoon = event.sessions
     one, _ = register(db, event, 1, sector="government", attendance="onsite", sessions=[morning.id])
     register(db, event, 2, sector="academic", attendance="online", sessions=[afternoon.id],
@@ -222,7 +222,7 @@ def test_the_xlsx_holds_text_not_formulas(db, client, login_as, organizer, make_
 
 def test_an_export_read_in_small_pages_keeps_everyone_s_sessions_while_another_event_interleaves(db, make_event, staff):
     """Each page's sessions, check-ins and joins come by id range, another event's rows in between: none lost at an edge."""
-    ours, theirs = make_event(), make_event()
+    ours, theirs = make_event(starts_in=timedelta(minutes=30)), make_event(starts_in=timedelta(minutes=30))
     morning, afternoon = ours.sessions
     expected = {}
     for n in range(7):
@@ -230,7 +230,7 @@ def test_an_export_read_in_small_pages_keeps_everyone_s_sessions_while_another_e
         mine, _ = register(db, ours, n, sessions=[morning.id, afternoon.id] if both else [afternoon.id])
         other, _ = register(db, theirs, 100 + n)  # registered in between: its ids fall inside our pages
         for session in theirs.sessions:
-            checkin_services.check_in(other, session, staff, CheckinMethod.qr)
+            checkin_services.check_in(other, session, staff, CheckinMethod.qr, now=session.starts_at)
             record_join(other, session, session.starts_at)
         if both:
             checkin_services.check_in(mine, morning, staff, CheckinMethod.qr)

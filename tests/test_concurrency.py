@@ -39,8 +39,8 @@ def auth(token):
     return {"Authorization": f"Bearer {token}"}
 
 
-def create_event(base_url, token, **fields):
-    start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=30)
+def create_event(base_url, token, starts_in=timedelta(days=30), **fields):
+    start = datetime.now(timezone.utc).replace(microsecond=0) + starts_in
     body = {
         "slug": f"load-{uuid.uuid4().hex[:10]}",
         "title_th": "ประชาพิจารณ์ (ร่าง) แผนทดสอบภาระ",
@@ -217,7 +217,7 @@ def ticket_code_of_new_registration(base_url, event, n):
 
 def test_twenty_simultaneous_scans_of_one_ticket_make_one_check_in(server):
     base_url, token, database_url = server
-    event = create_event(base_url, token)
+    event = create_event(base_url, token, starts_in=timedelta(minutes=30))  # check-in is open
     code = ticket_code_of_new_registration(base_url, event, 1)
     session_id = event["sessions"][0]["id"]
 
@@ -233,9 +233,9 @@ def test_twenty_simultaneous_scans_of_one_ticket_make_one_check_in(server):
 
 def test_one_nonce_sent_ten_times_at_once_is_one_check_in(server):
     base_url, token, database_url = server
-    event = create_event(base_url, token)
+    event = create_event(base_url, token, starts_in=timedelta(minutes=30))  # check-in is open
     code = ticket_code_of_new_registration(base_url, event, 2)
-    session_id = event["sessions"][1]["id"]
+    session_id = event["sessions"][0]["id"]
 
     results = fire_together(f"{base_url}/api/v1/checkins",
                             [{"code": code, "session_id": session_id, "nonce": "one-scan"}] * 10, headers=auth(token))

@@ -160,3 +160,70 @@ def test_a_5000_row_list_is_imported_in_one_go(db, workshop):
 def test_the_reader_gives_line_numbers_across_quoted_newlines():
     rows = importing.read_rows('email,name\n"a@example.org","two\nlines"\nb@example.org,x\n', 100, 10**6)
     assert [(r.line, r.values["email"]) for r in rows] == [(2, "a@example.org"), (4, "b@example.org")]
+
+
+# ---- lists as Thai offices keep them: คำนำหน้า / ชื่อ / นามสกุล ------------------------------------
+
+def test_a_list_with_separate_title_first_and_last_name_columns_keeps_the_whole_name(db, workshop):
+    data = ("ลำดับ,คำนำหน้า,ชื่อ,นามสกุล,ตำแหน่ง,หน่วยงาน,โทรศัพท์,อีเมล์\r\n"
+            "1,นางสาว,กานดา,มีสุข,นักวิเคราะห์นโยบายและแผน,กรมการปกครอง,02-123-4567,kanda@dopa.go.th\r\n"
+            "2,ผศ.ดร.,วิภา,ศรีสุข,อาจารย์,มหาวิทยาลัยเชียงใหม่,081-234-5678,wipa@cmu.ac.th\r\n"
+            "3,ม.ล.,ปรีดา,ณ อยุธยา,ผู้อำนวยการ,สำนักงานสถิติแห่งชาติ,,preeda@nso.go.th\r\n").encode("utf-8-sig")
+    result = services.import_invitees(workshop, data)
+    db.session.commit()
+    stored = invitations(db, workshop)
+    assert not result.rejected and len(result.invited) == 3
+    assert stored["kanda@dopa.go.th"].name == "นางสาวกานดา มีสุข"
+    assert stored["kanda@dopa.go.th"].organization == "กรมการปกครอง"
+    assert stored["kanda@dopa.go.th"].position == "นักวิเคราะห์นโยบายและแผน"
+    assert services.registration_defaults(stored["wipa@cmu.ac.th"])["title_prefix"] == "ผศ.ดร."
+    defaults = services.registration_defaults(stored["preeda@nso.go.th"])
+    assert (defaults["title_prefix"], defaults["first_name"], defaults["last_name"]) == ("ม.ล.", "ปรีดา", "ณ อยุธยา")
+    assert result.ignored_columns == ["ลำดับ", "โทรศัพท์"]
+
+
+def test_english_split_columns_pasted_from_a_spreadsheet(db, workshop):
+    pasted = ("Title\tFirst name\tLast name\tE-mail\tOrganization\tNote\n"
+              "Dr.\tTom\tLee\ttom@boi.go.th\tBOI\tvegetarian\n")
+    result = services.import_invitees(workshop, pasted)
+    assert [(i.email, i.name) for i in result.invited] == [("tom@boi.go.th", "Dr. Tom Lee")]
+    assert result.ignored_columns == ["Note"]
+
+
+def test_a_combined_name_column_with_spaces_around_the_dash_and_every_ignored_column_reported(db, workshop):
+    pasted = ("ที่\tชื่อ - สกุล\tอีเมล\tหน่วยงาน\tหมายเหตุ\t\n"
+              "1\tพล.ต.อ.สมศักดิ์ กล้าหาญ\tsomsak@police.go.th\tสำนักงานตำรวจแห่งชาติ\t\tเพิ่มเติม\n")
+    result = services.import_invitees(workshop, pasted)
+    db.session.commit()
+    stored = invitations(db, workshop)["somsak@police.go.th"]
+    assert stored.name == "พล.ต.อ.สมศักดิ์ กล้าหาญ"
+    defaults = services.registration_defaults(stored)
+    assert (defaults["title_prefix"], defaults["first_name"], defaults["last_name"]) == ("พล.ต.อ.", "สมศักดิ์", "กล้าหาญ")
+    assert result.ignored_columns[:2] == ["ที่", "หมายเหตุ"] and len(result.ignored_columns) == 3  # + the unnamed one
+
+
+@pytest.mark.parametrize("name, parts", [
+    ("นายสมชาย ใจดี", ("นาย", "สมชาย", "ใจดี")),
+    ("นางสาว กานดา มีสุข", ("นางสาว", "กานดา", "มีสุข")),
+    ("ผศ.ดร.วิภา ศรีสุข", ("ผศ.ดร.", "วิภา", "ศรีสุข")),
+    ("ว่าที่ร้อยตรีชาติชาย  กล้าดี", ("ว่าที่ร้อยตรี", "ชาติชาย", "กล้าดี")),
+    ("Dr. Jane Doe", ("Dr.", "Jane", "Doe")),
+    ("Drew Barry", ("", "Drew", "Barry")),
+    ("มาลี", ("", "มาลี", "")),
+])
+def test_a_name_in_one_piece_splits_into_prefix_first_and_last(name, parts):
+    assert importing.split_name(name) == parts
+
+
+def test_the_import_report_lists_the_ignored_columns(db, client, login_as, organizer, workshop):
+    import re
+
+    login_as(user=organizer)
+    page = client.get(f"/organizer/events/{workshop.slug}/invitations")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    text = "คำนำหน้าชื่อ\tชื่อ\tนามสกุล\tอีเมล\tเบอร์โทรศัพท์\nนาย\tสมชาย\tใจดี\tsc@example.go.th\t0812345678\n"
+    response = client.post(f"/organizer/events/{workshop.slug}/invitations/import",
+                           data={"csrf_token": csrf, "text": text})
+    html = response.get_data(as_text=True)
+    assert 'id="ignored-columns" data-count="1"' in html and 'data-column="เบอร์โทรศัพท์"' in html
+    assert invitations(db, workshop)["sc@example.go.th"].name == "นายสมชาย ใจดี"

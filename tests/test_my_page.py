@@ -148,7 +148,7 @@ def test_a_cancel_after_the_event_is_refused_clearly_and_changes_nothing(db, cli
 
 
 def test_the_person_downloads_everything_kept_about_them(db, client, make_event, staff):
-    event = make_event()
+    event = make_event(starts_in=timedelta(minutes=30))
     registration, token = register(db, event, consent_listing=True)
     checkin_services.check_in(registration, event.sessions[0], staff, CheckinMethod.search)
     db.session.commit()

@@ -261,7 +261,7 @@ def test_two_scanner_apps_may_use_the_same_nonce(db, make_event, staff, make_use
     from eventsvc.checkin import services as checkin
     from eventsvc.checkin.models import CheckinMethod
 
-    event = make_event()
+    event = make_event(starts_in=timedelta(minutes=30))
     one = services.register(event, person(1)).registration
     two = services.register(event, person(2)).registration
     db.session.commit()

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from .. import labels
 
-from ..checkin.models import Checkin
+from ..checkin.models import Checkin, active_condition
 from ..collation import thai_order
 from ..extensions import db
 from ..livestream.models import OnlineAttendance
@@ -103,7 +103,7 @@ def attendance_report(event):
     # Who took part at all, per session: a check-in or a join (one person counts once).
     took_part = sa.union(
         sa.select(Checkin.registration_id.label("registration_id"), Checkin.session_id.label("session_id"))
-        .where(Checkin.event_id == event.id),
+        .where(Checkin.event_id == event.id, active_condition()),
         sa.select(OnlineAttendance.registration_id, OnlineAttendance.session_id).where(OnlineAttendance.event_id == event.id),
     ).subquery()
     participants = dict(db.session.execute(
@@ -151,7 +151,7 @@ def filtered_registrations(event, status=None, session=None, sector=None, attend
     if attendance:
         query = query.where(Registration.attendance == attendance)
     if checked_in in ("yes", "no"):
-        came = sa.select(Checkin.registration_id).where(Checkin.event_id == event.id)
+        came = sa.select(Checkin.registration_id).where(Checkin.event_id == event.id, active_condition())
         if session:
             came = came.where(Checkin.session_id == session)
         query = query.where(Registration.id.in_(came) if checked_in == "yes" else Registration.id.not_in(came))
@@ -218,7 +218,7 @@ def _export_records(event, query, batch, language):
                               registration_sessions.c.session_id.in_(list(names) or [0]))
                        .order_by(registration_sessions.c.session_id))
     checked_in_range = sa.select(Checkin.registration_id, Checkin.session_id).where(
-        Checkin.event_id == event.id, Checkin.registration_id.between(lo, hi))
+        Checkin.event_id == event.id, Checkin.registration_id.between(lo, hi), active_condition())
     joined_in_range = sa.select(OnlineAttendance.registration_id, OnlineAttendance.session_id).where(
         OnlineAttendance.event_id == event.id, OnlineAttendance.registration_id.between(lo, hi))
     number, last_id = 0, 0

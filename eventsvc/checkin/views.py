@@ -2,7 +2,7 @@
 from datetime import timedelta
 from functools import wraps
 
-from flask import Blueprint, abort, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -11,9 +11,10 @@ from ..events import services as event_services
 from ..events.models import EventSession
 from ..extensions import db
 from ..forms_common import ActionForm
-from ..models_base import utcnow
+from .. import clock
 from ..registration.models import Registration
 from ..tickets.views import ticket_page
+from ..timefmt import format_moment
 from . import services
 from .models import CheckinMethod
 
@@ -44,8 +45,8 @@ def _session_of(event, session_id):
 
 def default_session(event, now=None):
     """The session on now (or about to open), else the next one, else the last."""
-    now = now or utcnow()
-    opens = timedelta(minutes=services.OPENS_BEFORE_MINUTES)
+    now = now or clock.now()
+    opens = timedelta(minutes=current_app.config["CHECKIN_OPENS_MINUTES"])
     sessions = sorted(event.sessions, key=lambda s: s.starts_at)
     for session in sessions:
         if session.starts_at - opens <= now <= session.ends_at:
@@ -81,27 +82,63 @@ def ticket_checkin(code):
     return ticket_page(registration, code, result=result)
 
 
+@bp.route("/t/<code>/undo", methods=["POST"])
+@staff_only
+def ticket_undo(code):
+    """Undo the check-in of this ticket for one session (the staff member who did it, or an organizer; same day)."""
+    try:
+        registration = services.registration_for_code(code)
+    except services.TicketInvalid:
+        abort(404)
+    if not can_check_in(current_user, registration.event):
+        abort(403)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    session = _session_of(registration.event, request.form.get("session_id", type=int))
+    if session is None:
+        abort(400)
+    try:
+        result = services.undo_check_in(registration, session, current_user)
+    except (services.UndoRefused, services.UndoNotAllowed) as refused:
+        db.session.rollback()
+        return ticket_page(registration, code, refusal=refused, status=refused.status)
+    db.session.commit()
+    return ticket_page(registration, code, result=result)
+
+
 # ---- the door page: scanners and search -------------------------------------------
 
 def _outcome(event, session, registration=None, result=None, refusal=None, invalid=False):
-    """What the door shows after a scan, for the page and as JSON for the page's script."""
+    """What the door shows after a scan, for the page and as JSON for the page's script.
+
+    `tone` is ok (green), warn (amber: already in, not open yet, closed, undone) or bad (red: not a ticket for here).
+    """
     if invalid:
-        return {"result": "invalid", "ok": False, "message": _("This is not a valid ticket.")}
+        return {"result": "invalid", "ok": False, "tone": "bad", "message": _("This is not a valid ticket.")}
     outcome = {"name": registration.full_name, "organization": registration.organization,
                "event": registration.event.title(_locale()), "sessions": [s.name(_locale()) for s in registration.sessions]}
     if refusal is not None:
-        return {**outcome, "result": refusal.reason, "ok": False, "message": str(refusal.message)}
+        tone = "warn" if isinstance(refusal, (services.CheckinNotOpen, services.CheckinClosed)) else "bad"
+        answer = {**outcome, "result": refusal.reason, "ok": False, "tone": tone, "message": str(refusal.message)}
+        if isinstance(refusal, services.CheckinNotOpen):
+            answer["opens_at"] = refusal.opens_at.isoformat()
+        return answer
     checkin = result.checkin
     at = checkin.created_at
     by = checkin.staff.name or checkin.staff.email if checkin.staff else ""
+    if result.result == "undone":
+        message = _("Check-in undone: %(session)s. Not checked in.", session=session.name(_locale()))
+        return {**outcome, "result": "undone", "ok": False, "tone": "warn", "message": message}
     if result.is_new:
         message = _("Checked in: %(session)s.", session=session.name(_locale()))
     else:
-        from ..timefmt import format_clock
-
-        message = _("Already checked in at %(time)s by %(staff)s.", time=format_clock(at), staff=by or "—")
-    return {**outcome, "result": result.result, "ok": result.is_new, "message": message,
-            "checked_in_at": at.isoformat(), "checked_in_by": by}
+        message = _("Already checked in at %(time)s by %(staff)s.", time=format_moment(at, _locale(), clock.now()),
+                    staff=by or "—")
+    answer = {**outcome, "result": result.result, "ok": result.is_new, "tone": "ok" if result.is_new else "warn",
+              "message": message, "checked_in_at": at.isoformat(), "checked_in_by": by}
+    if services.may_undo(checkin, current_user):
+        answer["undo_url"] = url_for("checkin.undo_found", slug=event.slug, registration_id=registration.id)
+    return answer
 
 
 def _locale():
@@ -116,7 +153,9 @@ def _door_page(event, session, outcome=None, status=200, search_text="", found=N
     return render_template(
         "checkin/door.html", event=event, session=session, outcome=outcome, form=ActionForm(),
         counts=services.counts_by_session(event), search_text=search_text, found=found,
-        checked=services.checked_in_ids(event, session) if found else set(),
+        checked=services.checked_in_ids(event, session) if found else set(), 
+        window_state=services.window_state(session) if session else None,
+        opens_at=services.window(session)[0] if session else None,
     ), status
 
 
@@ -162,6 +201,27 @@ def check_in_found(slug, registration_id):
     if not ActionForm().validate_on_submit():
         abort(400)
     return _check_in_and_show(event, session, registration, CheckinMethod.search)
+
+
+@bp.route("/organizer/events/<slug>/checkin/registrations/<id:registration_id>/undo", methods=["POST"])
+@staff_only
+def undo_found(slug, registration_id):
+    """The "undo" button under a check-in: a new entry in the log, the count goes down."""
+    event = door_event_or_404(slug)
+    session = _session_of(event, request.form.get("session", type=int))
+    registration = db.session.get(Registration, registration_id)
+    if session is None or registration is None or registration.event_id != event.id:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        result = services.undo_check_in(registration, session, current_user)
+    except (services.UndoRefused, services.UndoNotAllowed) as refused:
+        db.session.rollback()
+        return _door_page(event, session, _outcome(event, session, registration, refusal=refused),
+                          status=refused.status)
+    db.session.commit()
+    return _door_page(event, session, _outcome(event, session, registration, result=result))
 
 
 def _check_in_and_show(event, session, registration, method):

@@ -29,14 +29,6 @@ LANGUAGES = {
     "": "th", "th": "th", "tha": "th", "thai": "th", "ไทย": "th", "ภาษาไทย": "th",
     "en": "en", "eng": "en", "english": "en", "อังกฤษ": "en", "ภาษาอังกฤษ": "en",
 }
-# Name prefixes, longest first, so that "นางสาว" is not read as "นาง" + "สาว...".
-TITLE_PREFIXES = sorted(
-    ["นาย", "นาง", "นางสาว", "น.ส.", "ดร.", "ผศ.", "รศ.", "ศ.", "ผศ.ดร.", "รศ.ดร.", "ศ.ดร.",
-     "Mr.", "Ms.", "Mrs.", "Dr.", "Prof.", "Mr", "Ms", "Mrs", "Dr"],
-    key=len, reverse=True,
-)
-
-
 @dataclass
 class Rejection:
     """An invitee that was not invited: where (line of the file, or index in the API list), who, why."""
@@ -62,6 +54,7 @@ class Invited:
 class InviteResult:
     invited: list = field(default_factory=list)
     rejected: list = field(default_factory=list)
+    ignored_columns: list = field(default_factory=list)  # an imported list's columns not used, headers as written
 
 
 # Unicode's "Cc" category: C0, DEL and C1 controls (a newline in a header, a bell...).
@@ -101,6 +94,10 @@ def clean_invitee(raw):
     except EmailNotValidError:
         raise RowRejected("bad_email", _l("Not a valid e-mail address.")) from None
     clean = {"email": email}
+    if not raw.get("name") and any(raw.get(part) for part in ("title_prefix", "first_name", "last_name")):
+        # The name in parts (an API caller or a list kept as คำนำหน้า / ชื่อ / นามสกุล).
+        raw = {**raw, "name": importing.join_name(*(_clean_text(raw.get(part), LIMITS["name"])
+                                                    for part in ("title_prefix", "first_name", "last_name")))}
     for name in ("name", "organization", "position"):
         clean[name] = _clean_text(raw.get(name), LIMITS[name])
     language = _clean_text(raw.get("language") or raw.get("locale"), 20).lower()
@@ -195,16 +192,18 @@ def import_invitees(event, data, *, actor=None, send=True, expires_at=None, now=
     """
     config = current_app.config
     try:
-        rows = importing.read_rows(data, config["INVITATION_IMPORT_MAX_ROWS"],
-                                   config["INVITATION_IMPORT_MAX_MB"] * 1024 * 1024)
+        sheet = importing.read_list(data, config["INVITATION_IMPORT_MAX_ROWS"],
+                                    config["INVITATION_IMPORT_MAX_MB"] * 1024 * 1024)
     except importing.ImportRefused as refused:
         raise ValidationFailed(fields={"file": [refused.message]}) from None
+    rows = sheet.rows
     short = [Rejection(row.line, "", "missing_column", _l("The row has no e-mail column."))
              for row in rows if row.short]
     complete = [row for row in rows if not row.short]
     result = invite(event, [row.values for row in complete], actor=actor, send=send, expires_at=expires_at,
                     positions=[row.line for row in complete], now=now)
     result.rejected = sorted(short + result.rejected, key=lambda r: r.position)
+    result.ignored_columns = sheet.ignored
     return result
 
 
@@ -278,13 +277,8 @@ def _has_active_registration(invitation):
 
 def registration_defaults(invitation):
     """The registration form's fields from the invitation: e-mail, name split into prefix, first and last."""
-    prefix, rest = "", invitation.name
-    for candidate in TITLE_PREFIXES:
-        if rest.startswith(candidate) and len(rest) > len(candidate):
-            prefix, rest = candidate, rest[len(candidate):].strip()
-            break
-    first, _, last = rest.partition(" ")
-    return {"email": invitation.email, "title_prefix": prefix, "first_name": first, "last_name": last.strip(),
+    prefix, first, last = importing.split_name(invitation.name)
+    return {"email": invitation.email, "title_prefix": prefix, "first_name": first, "last_name": last,
             "organization": invitation.organization, "position": invitation.position}
 
 

@@ -633,7 +633,7 @@ def erase_registration(registration, actor=None, now=None):
 
 def personal_data(registration):
     """Everything kept about the person, as they may download it."""
-    from ..checkin.services import checkins_of
+    from ..checkin.services import log_of
     from ..invitations.models import Invitation
     from ..livestream.models import OnlineAttendance
     from ..mail.models import OutboxMessage
@@ -659,8 +659,9 @@ def personal_data(registration):
             "processing_given_at": when(registration.consent_processing_at),
             "listed_publicly": registration.consent_listing,
         },
-        "check_ins": [{"session_id": c.session_id, "at": when(c.created_at), "method": c.method.value}
-                      for c in checkins_of(registration).values()],
+        # The whole log: a check-in that was undone stays in it, with its undo after it.
+        "check_ins": [{"session_id": c.session_id, "at": when(c.created_at), "method": c.method.value,
+                       "action": c.action.value} for c in log_of(registration)],
         "online_joins": [{"session_id": a.session_id, "first": when(a.first_joined_at), "last": when(a.last_joined_at),
                           "times": a.joins}
                          for a in db.session.scalars(sa.select(OnlineAttendance)

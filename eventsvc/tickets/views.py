@@ -22,10 +22,11 @@ def ticket_page(registration, code, result=None, refusal=None, status=200):
     """The ticket, to anyone with the code; with the check-in button to staff who may work this event's door."""
     event = registration.event
     staff = can_check_in(current_user, event)
+    checkins = checkin_services.checkins_of(registration) if staff else {}
     return render_template(
         "tickets/ticket.html", registration=registration, event=event, code=code,
-        staff=staff, form=ActionForm(), result=result, refusal=refusal,
-        checkins=checkin_services.checkins_of(registration) if staff else {},
+        staff=staff, form=ActionForm(), result=result, refusal=refusal, checkins=checkins,
+        undoable={sid for sid, c in checkins.items() if checkin_services.may_undo(c, current_user)},
         current=checkin_services.current_session(registration) if staff else None,
     ), status
 
