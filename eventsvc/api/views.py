@@ -371,6 +371,7 @@ def list_registrations(query, slug):
 @blp.arguments(schemas.ResendLinkIn)
 @blp.response(202, schemas.ResendLinkOut)
 @_documented(400, 404, 422, 429)
+@_tag("registrations")
 def resend_link(data, slug):
     """"Lost your link?": 202 whatever the address; its personal link is mailed when it is registered for the event.
 
@@ -484,7 +485,10 @@ def check_in(data):
     A forged code is 404 `ticket_invalid` before any database work; a
     ticket that does not admit its holder is 409 with the reason as `code`
     (`wrong_event`, `cancelled`, `waitlisted`, `not_registered_for_session`,
-    `event_cancelled`).
+    `event_cancelled`); outside the session's check-in window (from
+    EVENTSVC_CHECKIN_OPENS_MINUTES before it starts to the end of its day,
+    Bangkok time) it is 409 `checkin_not_open` or `checkin_closed`, and
+    nothing is recorded.
     """
     registration = checkin_services.registration_for_code(checkin_services.code_from_input(data["code"]))
     session = db.session.get(EventSession, data["session_id"])
