@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from ..emails import normalize_email
 from ..errors import Conflict, InvitationInvalid, ValidationFailed
 from ..events.models import EventStatus
+from ..events.signals import event_cancelled
 from ..extensions import db
 from ..mail.models import MessageStatus, OutboxMessage
 from ..mail.services import enqueue, enqueue_many
@@ -451,3 +452,26 @@ def export_rows(event, now=None):
 def find_for_event(event, invitation_id) -> Optional[Invitation]:
     invitation = db.session.get(Invitation, invitation_id)
     return invitation if invitation is not None and invitation.event_id == event.id else None
+
+
+# ---- the event is cancelled ---------------------------------------------------------
+
+def unanswered(event, now=None):
+    """The invitations nobody has answered yet (pending or sent, link not expired), in id order."""
+    state = Invitation.state_expression(event.registration_closes_at or event.ends_at, now or utcnow())
+    return sa.select(Invitation).where(
+        Invitation.event_id == event.id,
+        state.in_([InvitationStatus.pending.value, InvitationStatus.sent.value])).order_by(Invitation.id)
+
+
+def count_unanswered(event, now=None):
+    return db.session.scalar(sa.select(sa.func.count()).select_from(unanswered(event, now).subquery()))
+
+
+@event_cancelled.connect
+def tell_unanswered_invitees(event, **_):
+    """An invitee who has not answered is told too; the invitation mail not yet sent is dropped (see messages)."""
+    return enqueue_many("invitation_event_cancelled", [
+        {"to": invitation.email, "locale": invitation.locale, "event_id": event.id, "invitation_id": invitation.id}
+        for invitation in db.session.scalars(unanswered(event))
+    ])
