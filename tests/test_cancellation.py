@@ -113,6 +113,16 @@ def test_the_cancel_dialog_says_who_will_be_told_and_takes_the_reason(db, client
     again = client.post(url, data={"csrf_token": csrf_from(html), "reason": "อีกครั้ง"})
     assert again.status_code == 302 and len(outbox(db, "event_cancelled")) == 2
     assert reload(db, hearing).cancel_reason == REASON
+    assert client.get(url).status_code == 302  # the dialog is not offered again
+
+
+def test_cancelling_twice_is_refused_and_tells_nobody_twice(db, hearing):
+    register(db, hearing, 1)
+    cancel(db, hearing)
+    with pytest.raises(Conflict):
+        event_services.cancel_event(reload(db, hearing), "อีกครั้ง")
+    db.session.rollback()
+    assert len(outbox(db, "event_cancelled")) == 1 and reload(db, hearing).cancel_reason == REASON
 
 
 def test_the_registrants_page_shows_the_notice_and_no_ticket_join_or_calendar(db, client, hearing):
@@ -235,6 +245,10 @@ def test_one_session_cancelled_alone_is_cancelled_everywhere(db, client, clock, 
     assert refused.value.reason == "session_cancelled"
     with pytest.raises(Conflict):
         event_services.update_session(morning, {"name_th": "ใหม่"})
+    with pytest.raises(Conflict):
+        event_services.cancel_session(morning, "อีกครั้ง")
+    db.session.rollback()
+    assert len(outbox(db, "session_cancelled")) == 1
     assert reload(db, only_afternoon).status.value == "confirmed"
 
 
