@@ -457,11 +457,15 @@ def find_for_event(event, invitation_id) -> Optional[Invitation]:
 # ---- the event is cancelled ---------------------------------------------------------
 
 def unanswered(event, now=None):
-    """The invitations nobody has answered yet (pending or sent, link not expired), in id order."""
+    """The invitations delivered and not answered yet (sent, link not expired), in id order.
+
+    A pending invitation has not reached its invitee: its mail is dropped
+    instead (invitations/messages.py), so nobody hears of a cancellation of
+    something they were never invited to.
+    """
     state = Invitation.state_expression(event.registration_closes_at or event.ends_at, now or utcnow())
     return sa.select(Invitation).where(
-        Invitation.event_id == event.id,
-        state.in_([InvitationStatus.pending.value, InvitationStatus.sent.value])).order_by(Invitation.id)
+        Invitation.event_id == event.id, state == InvitationStatus.sent.value).order_by(Invitation.id)
 
 
 def count_unanswered(event, now=None):
