@@ -289,7 +289,9 @@ def test_the_session_dialog_counts_its_registrants_only(db, client, hearing, log
 
 def test_an_online_attendee_reads_join_links_never_the_qr_instruction(db, client, hearing):
     morning, afternoon = hearing.sessions
-    _, token = register(db, hearing, 1, attendance="online")
+    registration, token = register(db, hearing, 1, attendance="online")
+    ticket = client.get(f"/t/{registration.ticket_code}").get_data(as_text=True)
+    assert 'id="online-info"' in ticket and 'data-valid="yes"' in ticket
     html = client.get(f"/my/{token}").get_data(as_text=True)
     assert 'id="online-info"' in html and 'id="ticket"' not in html and 'id="ticket-qr"' not in html
     assert f'id="join-{morning.id}"' in html
