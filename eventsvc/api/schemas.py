@@ -213,7 +213,8 @@ class EventCreate(EventFields):
 
 
 class EventPatch(EventFields):
-    pass
+    # With "status": "cancelled": the organizer's reason, sent as typed to everyone who is told.
+    cancel_reason = fields.String(validate=validate.Length(max=2000))
 
 
 class SessionRef(Schema):

@@ -178,6 +178,8 @@ def check_in(registration, session, staff, method, nonce=None, now=None):
             return _repeat_of(repeated, registration, session)
     if event.is_cancelled:
         raise CheckinRefused(_l("This event has been cancelled."), "event_cancelled")
+    if session.cancelled_at is not None:
+        raise CheckinRefused(_l("This session has been cancelled."), "session_cancelled")
     if registration.erased_at is not None or registration.status == RegistrationStatus.cancelled:
         raise CheckinRefused(_l("This registration was cancelled."), "cancelled")
     if registration.status == RegistrationStatus.waitlisted:

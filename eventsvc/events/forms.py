@@ -68,3 +68,10 @@ class SessionForm(AppForm):
 class AttachmentForm(AppForm):
     title = StringField(_l("Document title"), validators=[Length(max=300)])
     file = FileField(_l("File"), validators=[FileRequired(REQUIRED)])
+
+
+class CancelForm(AppForm):
+    """The cancel dialog: the reason is required, and sent as typed to everyone affected."""
+
+    reason = TextAreaField(_l("Reason for the cancellation"), validators=[DataRequired(REQUIRED), Length(max=2000)],
+                           description=_l("Sent as you type it to everyone who is told, and shown on the event's pages."))

@@ -89,6 +89,8 @@ class Event(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     cancelled_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # The organizer's words, as typed: shown on every page and in every message about the cancellation.
+    cancel_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     owner = relationship("User")
     sessions: Mapped[list["EventSession"]] = relationship(
@@ -154,6 +156,9 @@ class EventSession(db.Model):
     recording_url: Mapped[str] = mapped_column(sa.String(500), default="")
     # The calendar entry's SEQUENCE (RFC 5545): raised whenever the time or place changes.
     sequence: Mapped[int] = mapped_column(default=0, server_default="0")
+    # One session cancelled on its own (the rest of the event goes ahead).
+    cancelled_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    cancel_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     event: Mapped[Event] = relationship(back_populates="sessions")
 
@@ -161,7 +166,21 @@ class EventSession(db.Model):
         return self.name_en if locale == "en" and self.name_en else self.name_th
 
     @property
+    def is_cancelled(self):
+        """Cancelled on its own, or with its event."""
+        return self.cancelled_at is not None or self.event.is_cancelled
+
+    @property
+    def reason_cancelled(self):
+        """The organizer's reason for this session's cancellation (its own, else the event's)."""
+        if self.cancelled_at is not None:
+            return self.cancel_reason
+        return self.event.cancel_reason if self.event.is_cancelled else ""
+
+    @property
     def public_stream_url(self):
+        if self.is_cancelled:
+            return ""
         return self.stream_url if self.stream_visibility == StreamVisibility.public else ""
 
     @property

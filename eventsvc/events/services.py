@@ -22,6 +22,7 @@ from werkzeug.utils import secure_filename
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..models_base import utcnow
+from .signals import event_cancelled, session_cancelled
 from .models import (
     Attachment,
     Event,
@@ -61,6 +62,17 @@ def published_events():
         sa.select(Event)
         .where(Event.status == EventStatus.published)
         .order_by(upcoming, sa.case((Event.ends_at >= now, Event.starts_at), else_=None), Event.starts_at.desc(), Event.id)
+    )
+
+
+def feed_events():
+    """The calendar feed: published events, and cancelled ones not over yet, so that subscribers'
+    calendars receive the cancellation (STATUS:CANCELLED) instead of an entry that silently stays."""
+    return (
+        sa.select(Event)
+        .where(sa.or_(Event.status == EventStatus.published,
+                      sa.and_(Event.status == EventStatus.cancelled, Event.ends_at >= utcnow())))
+        .order_by(Event.starts_at, Event.id)
     )
 
 
@@ -251,7 +263,7 @@ def update_event(event, data, actor=None):
         _schedule_changed(event, event.sessions)
     db.session.flush()
     if status is not None and status != event.status:
-        set_status(event, status, actor)
+        set_status(event, status, actor, reason=data.get("cancel_reason", ""))
     if capacity_changed or waitlist_changed:
         from ..registration.services import promote_waitlist
 
@@ -259,20 +271,46 @@ def update_event(event, data, actor=None):
     return event
 
 
-def set_status(event, status, actor=None):
+REASON_MAX = 2000
+
+
+def _clean_reason(reason, field="cancel_reason", required=False):
+    reason = (reason or "").strip() if isinstance(reason, str) or reason is None else reason
+    if not isinstance(reason, str):
+        raise ValidationFailed(fields={field: [_l("Not a valid text.")]})
+    if required and not reason:
+        raise ValidationFailed(fields={field: [_l("Please give the reason: it is sent to everyone affected.")]})
+    if len(reason) > REASON_MAX:
+        raise ValidationFailed(fields={field: [_l("At most %(num)d characters.", num=REASON_MAX)]})
+    if _has_control_characters(reason, multiline=True):
+        raise ValidationFailed(fields={field: [_l("Control characters are not allowed.")]})
+    return reason
+
+
+def _refuse_if_cancelled(event, session=None):
+    """A cancelled event (or session) is final: its sessions are not edited, added or removed."""
+    if event.is_cancelled:
+        raise Conflict(_l("This event has been cancelled; it can no longer be changed."))
+    if session is not None and session.cancelled_at is not None:
+        raise Conflict(_l("This session has been cancelled; it can no longer be changed."))
+
+
+def set_status(event, status, actor=None, reason=""):
     status = EventStatus(status)
     if event.status == EventStatus.cancelled and status != EventStatus.cancelled:
         raise Conflict(_l("A cancelled event cannot be reopened; create a new one."))
     if status == EventStatus.published and not event.sessions:
         raise ValidationFailed(fields={"status": [_l("Add at least one session before publishing.")]})
     newly_cancelled = status == EventStatus.cancelled and event.status != EventStatus.cancelled
+    if newly_cancelled:
+        reason = _clean_reason(reason)
     event.status = status
     if newly_cancelled:
         event.cancelled_at = utcnow()
+        event.cancel_reason = reason
         db.session.flush()
-        from ..registration.services import notify_event_cancelled
-
-        notify_event_cancelled(event)
+        # Registrants, invitees who have not answered, reminders: each capability reacts on its own.
+        event_cancelled.send(event, actor=actor)
     db.session.flush()
     return event
 
@@ -296,12 +334,36 @@ def publish_event(event, actor=None):
     return set_status(event, EventStatus.published, actor)
 
 
-def cancel_event(event, actor=None):
-    """Cancel: registration closes, registrations are kept so that people can be told."""
-    return set_status(event, EventStatus.cancelled, actor)
+def cancel_event(event, reason="", actor=None, required=False):
+    """Cancel: registration closes, registrations are kept so that people can be told (with the reason)."""
+    if event.is_cancelled:
+        raise Conflict(_l("This event has already been cancelled."))
+    reason = _clean_reason(reason, required=required)
+    return set_status(event, EventStatus.cancelled, actor, reason=reason)
+
+
+def cancel_session(session, reason, actor=None):
+    """Cancel one session; the rest of the event goes ahead. Its registrants are told, with the reason.
+
+    The last session still on cannot be cancelled alone: that is cancelling
+    the event, which closes registration too.
+    """
+    event = session.event
+    _refuse_if_cancelled(event, session)
+    reason = _clean_reason(reason, required=True)
+    if not [s for s in event.sessions if s.cancelled_at is None and s.id != session.id]:
+        raise Conflict(_l("This is the event's last session: cancel the whole event instead."))
+    session.cancelled_at = utcnow()
+    session.cancel_reason = reason
+    db.session.flush()
+    if event.status == EventStatus.published:
+        session_cancelled.send(session, actor=actor)
+    db.session.flush()
+    return session
 
 
 def add_session(event, data, actor=None):
+    _refuse_if_cancelled(event)
     clean, errors = _clean_session_fields(data)
     if errors:
         raise ValidationFailed(fields=errors)
@@ -316,6 +378,7 @@ def add_session(event, data, actor=None):
 
 
 def update_session(session, data, actor=None):
+    _refuse_if_cancelled(session.event, session)
     if "capacity" in data:
         db.session.refresh(session, ["seats_taken", "capacity"], with_for_update=True)  # see update_event
     clean, errors = _clean_session_fields(data)
@@ -343,6 +406,8 @@ def update_session(session, data, actor=None):
 
 def delete_session(session, actor=None):
     from ..registration.models import registration_sessions
+
+    _refuse_if_cancelled(session.event)
 
     taken = db.session.scalar(
         sa.select(sa.func.count()).select_from(registration_sessions).where(registration_sessions.c.session_id == session.id)

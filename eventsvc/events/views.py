@@ -2,7 +2,7 @@
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, render_template, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -10,11 +10,12 @@ from .. import clock
 from ..accounts.services import can_manage
 from ..livestream.services import embed_url, live_sessions, opens_at, public_recording_url, stream_state
 from ..extensions import db
-from ..forms_common import button_action, save_form
+from ..errors import Conflict, ValidationFailed
+from ..forms_common import apply_field_errors, button_action, save_form
 from ..mail.services import counts_for_event as message_counts
-from ..registration.services import counts_by_status, window_state
+from ..registration.services import counts_by_status, online_counts_by_session, window_state
 from . import services
-from .forms import AttachmentForm, EventForm, SessionForm
+from .forms import AttachmentForm, CancelForm, EventForm, SessionForm
 from .models import Attachment, Event, EventSession, EventStatus
 
 bp = Blueprint("events", __name__)
@@ -129,6 +130,7 @@ def _manage_page(event, session_form=None, attachment_form=None, status=200):
         counts=counts_by_status(event),
         messages=message_counts(event),
         state=window_state(event),
+        online_counts=online_counts_by_session(event),
     ), status
 
 
@@ -159,13 +161,52 @@ def publish_event(slug):
                          message=_("The event is published."), next_url=url_for("events.manage_event", slug=slug))
 
 
-@bp.route("/organizer/events/<slug>/cancel", methods=["POST"])
+def _cancel_dialog(event, session=None):
+    """The cancel dialog (GET) and its answer (POST): it says who will be told and takes the reason."""
+    from ..invitations.services import count_unanswered
+    from ..registration.services import count_to_tell
+
+    back = url_for("events.manage_event", slug=event.slug)
+    if event.is_cancelled or (session is not None and session.cancelled_at is not None):
+        # Opened twice, or in two tabs: nothing more to do, and no second round of messages.
+        flash(_("This has already been cancelled."), "info")
+        return redirect(back)
+    form = CancelForm()
+    if form.validate_on_submit():
+        try:
+            if session is None:
+                services.cancel_event(event, form.reason.data, actor=current_user, required=True)
+            else:
+                services.cancel_session(session, form.reason.data, actor=current_user)
+        except ValidationFailed as error:
+            db.session.rollback()
+            apply_field_errors(form, {"reason": [m for ms in error.fields.values() for m in ms]})
+        except Conflict as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+            return redirect(back)
+        else:
+            db.session.commit()
+            flash(_("The event is cancelled; registration is closed and everyone affected will be told.")
+                  if session is None else _("The session is cancelled; its registrants will be told."), "success")
+            return redirect(back)
+    registrants = count_to_tell(event, session)
+    invitees = count_unanswered(event) if session is None else 0
+    return render_template("events/organizer/cancel.html", event=event, session=session, form=form,
+                           registrants=registrants, invitees=invitees), 422 if form.errors else 200
+
+
+@bp.route("/organizer/events/<slug>/cancel", methods=["GET", "POST"])
 @organizer_required
 def cancel_event(slug):
-    event = managed_event_or_404(slug)
-    return button_action(lambda: services.cancel_event(event, actor=current_user),
-                         message=_("The event is cancelled; registration is closed."),
-                         next_url=url_for("events.manage_event", slug=slug))
+    return _cancel_dialog(managed_event_or_404(slug, with_sessions=True))
+
+
+@bp.route("/organizer/events/<slug>/sessions/<id:session_id>/cancel", methods=["GET", "POST"])
+@organizer_required
+def cancel_session(slug, session_id):
+    event = managed_event_or_404(slug, with_sessions=True)
+    return _cancel_dialog(event, _managed_session_or_404(event, session_id))
 
 
 @bp.route("/organizer/events/<slug>/sessions", methods=["POST"])

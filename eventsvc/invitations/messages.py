@@ -40,8 +40,16 @@ def _preload(messages):
 
 def _invitation_context(message):
     context = _context(message)
-    # An invitation that was used or expired before its message left says nothing useful: drop it.
-    return context if context is not None and context["invite_url"] else None
+    # An invitation that was used or expired before its message left says nothing useful: drop it;
+    # so does one to an event cancelled meanwhile (the invitee gets the cancellation instead).
+    if context is None or not context["invite_url"] or context["event"].is_cancelled:
+        return None
+    return context
+
+
+def _cancelled_context(message):
+    context = _context(message)
+    return dict(context, invite_url=None, decline_url=None) if context is not None else None
 
 
 def _mark_sent(message, now):
@@ -54,4 +62,5 @@ def _mark_sent(message, now):
 
 
 message_kind("invitation", "invitations/invitation", delivered=_mark_sent, preload=_preload)(_invitation_context)
+message_kind("invitation_event_cancelled", "invitations/event_cancelled", preload=_preload)(_cancelled_context)
 message_kind("invitation_declined", "invitations/declined", preload=_preload)(_context)

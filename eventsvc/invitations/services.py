@@ -14,6 +14,7 @@ from .. import labels
 from ..emails import normalize_email
 from ..errors import Conflict, InvitationInvalid, ValidationFailed
 from ..events.models import EventStatus
+from ..events.signals import event_cancelled
 from ..extensions import db
 from ..mail.models import MessageStatus, OutboxMessage
 from ..mail.services import enqueue, enqueue_many
@@ -477,3 +478,29 @@ def _send_invitation_again(event, email_normalized, registration, now, **extra):
     enqueue("invitation", to=invitation.email, locale=invitation.locale, event_id=invitation.event_id,
             invitation_id=invitation.id)
 
+
+# ---- the event is cancelled ---------------------------------------------------------
+
+def unanswered(event, now=None):
+    """The invitations delivered and not answered yet (sent, link not expired), in id order.
+
+    A pending invitation has not reached its invitee: its mail is dropped
+    instead (invitations/messages.py), so nobody hears of a cancellation of
+    something they were never invited to.
+    """
+    state = Invitation.state_expression(event.registration_closes_at or event.ends_at, now or utcnow())
+    return sa.select(Invitation).where(
+        Invitation.event_id == event.id, state == InvitationStatus.sent.value).order_by(Invitation.id)
+
+
+def count_unanswered(event, now=None):
+    return db.session.scalar(sa.select(sa.func.count()).select_from(unanswered(event, now).subquery()))
+
+
+@event_cancelled.connect
+def tell_unanswered_invitees(event, **_):
+    """An invitee who has not answered is told too; the invitation mail not yet sent is dropped (see messages)."""
+    return enqueue_many("invitation_event_cancelled", [
+        {"to": invitation.email, "locale": invitation.locale, "event_id": event.id, "invitation_id": invitation.id}
+        for invitation in db.session.scalars(unanswered(event))
+    ])

@@ -12,8 +12,8 @@ def reminder_context(message):
         return None
     registration = context["registration"]
     session = db.session.get(EventSession, message.params.get("session_id") or 0)
-    if session is None or registration.status.value != "confirmed":
-        return None  # the session was deleted, or the person cancelled meanwhile: nothing to remind
+    if session is None or registration.status.value != "confirmed" or session.is_cancelled:
+        return None  # the session was deleted or cancelled, or the person cancelled meanwhile: nothing to remind
     online = registration.attendance.value == "online"
     return dict(context, session=session, which=message.params.get("which"), online=online,
                 join_url=calendar.join_url(registration, session) if online else None,

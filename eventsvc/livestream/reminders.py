@@ -34,6 +34,7 @@ def send_reminders(now):
     horizon = max(leads.values())
     sessions = db.session.scalars(
         sa.select(EventSession).join(Event).where(Event.status == EventStatus.published,
+                                                  EventSession.cancelled_at.is_(None),
                                                   EventSession.starts_at > now,
                                                   EventSession.starts_at <= now + horizon)
     ).all()

@@ -118,6 +118,10 @@ def join(registration, session, now):
     """
     if session.event_id != registration.event_id or not _registered_for(registration, session):
         raise JoinRefused(_l("You did not register for this session."), "not_registered_for_session")
+    if session.event.is_cancelled:
+        raise JoinRefused(_l("This event has been cancelled by the organizer."), "event_cancelled")
+    if session.cancelled_at is not None:
+        raise JoinRefused(_l("This session has been cancelled by the organizer."), "session_cancelled")
     if registration.status == RegistrationStatus.cancelled or registration.erased_at is not None:
         raise JoinRefused(_l("This registration was cancelled."), "cancelled")
     if registration.status == RegistrationStatus.waitlisted:

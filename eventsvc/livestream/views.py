@@ -9,6 +9,8 @@ from . import services
 
 bp = Blueprint("livestream", __name__)
 
+GONE = {"event_cancelled", "session_cancelled"}
+
 
 @bp.route("/my/<token>/sessions/<id:session_id>/join")
 def join(token, session_id):
@@ -22,8 +24,10 @@ def join(token, session_id):
             outcome = services.join(registration, session, clock.now())
         except services.JoinRefused as refused:
             db.session.rollback()
+            # Gone for good when the organizer cancelled it (the page says why).
+            status = 410 if refused.reason in GONE else 403
             return render_template("livestream/join.html", registration=registration, event=registration.event,
-                                   session=session, token=token, refusal=refused), 403
+                                   session=session, token=token, refusal=refused), status
         db.session.commit()
     if outcome.state == services.StreamState.live and outcome.target:
         return redirect(outcome.target, code=302)

@@ -34,6 +34,8 @@ def registration_context(message):
         "manage_url": external_url("registration.my_registration", token=token) if token else None,
         "ticket_url": external_url("tickets.ticket", code=code) if code else None,
         "changed_sessions": [s for s in registration.sessions if s.id in set(message.params.get("session_ids", ()))],
+        # Online attendees find each session's join link in the body, not only in the .ics.
+        "join_url": lambda session: calendar.join_url(registration, session),
     }
 
 
@@ -46,7 +48,8 @@ def _calendar_file(context):
 def ticket_and_calendar(context):
     """The ticket's QR (PNG, drawn now or taken from the cache) and the person's calendar entry."""
     files = []
-    if context["ticket_url"]:
+    # Online attendees have no door to show a QR at.
+    if context["ticket_url"] and context["registration"].attendance.value != "online":
         png, mimetype = qr.image(context["ticket_url"], "png")
         files.append(("ticket-qr.png", mimetype, png))
     files.append(_calendar_file(context))
@@ -64,6 +67,7 @@ for _kind, _template, _attachments in (
     ("registration_cancelled", "registration/cancelled", calendar_only),
     ("calendar_update", "registration/calendar_update", calendar_only),
     ("event_cancelled", "registration/event_cancelled", calendar_only),
+    ("session_cancelled", "registration/session_cancelled", calendar_only),
 ):
     message_kind(_kind, _template, attachments=_attachments, preload=preload_registrations)(registration_context)
 

@@ -15,6 +15,7 @@ from ..errors import (
     CapacityReached, Conflict, InvitationInvalid, InvitationRequired, RegistrationClosed, ValidationFailed,
 )
 from ..events.models import Event, EventFormat, EventSession, EventStatus
+from ..events.signals import event_cancelled, session_cancelled
 from ..extensions import db
 from ..mail.services import enqueue
 from ..models_base import utcnow
@@ -108,13 +109,15 @@ def clean_registration_data(event, data):
     clean["consent_listing"] = data.get("consent_listing") is True
     clean["locale"] = data.get("locale") if data.get("locale") in ("th", "en") else "th"
     session_ids = data.get("sessions")
-    by_id = {s.id: s for s in event.sessions}
-    if not event.sessions:
+    # A cancelled session is no longer offered, nor taken when asked for by id.
+    open_sessions = [s for s in event.sessions if s.cancelled_at is None]
+    by_id = {s.id: s for s in open_sessions}
+    if not open_sessions:
         errors["sessions"] = [_l("This event has no sessions yet.")]
     elif not session_ids:
-        if sessions_overlap(event.sessions):
+        if sessions_overlap(open_sessions):
             errors["sessions"] = [_l("Please choose the session you will attend.")]
-        clean["sessions"] = list(event.sessions)
+        clean["sessions"] = list(open_sessions)
     else:
         unknown = [i for i in session_ids if i not in by_id]
         if unknown:
@@ -727,11 +730,46 @@ def notify_schedule_change(event, sessions, now=None):
     return len(new)
 
 
-def notify_event_cancelled(event):
-    """Everyone registered hears that the event is cancelled, with a calendar file that removes it."""
+def count_to_tell(event, session=None):
+    """How many registrants (confirmed or waitlisted) a cancellation of the event, or of `session`, tells."""
+    return len(_registrants_of(event, [session] if session is not None else None))
+
+
+@event_cancelled.connect
+def notify_event_cancelled(event, **_):
+    """Everyone registered hears that the event is cancelled (with the reason), with a calendar file that removes it."""
     from ..mail.services import enqueue_many
 
     return enqueue_many("event_cancelled", [
         {"to": email, "locale": locale, "event_id": event.id, "registration_id": registration_id}
         for registration_id, email, locale in _registrants_of(event)
     ])
+
+
+@session_cancelled.connect
+def notify_session_cancelled(session, **_):
+    """The session's registrants hear that it is cancelled, with the reason and a calendar file that removes it.
+
+    Their registration stays: their other sessions go ahead. One whose every
+    session is now cancelled keeps it too (the organizer may add a session
+    in its place); their page says that nothing is left to attend.
+    """
+    from ..mail.services import enqueue_many
+
+    return enqueue_many("session_cancelled", [
+        {"to": email, "locale": locale, "event_id": session.event_id, "registration_id": registration_id,
+         "params": {"session_ids": [session.id]}}
+        for registration_id, email, locale in _registrants_of(session.event, [session])
+    ])
+
+
+def online_counts_by_session(event):
+    """{session id: confirmed online attendees}: the organizer is warned of a session they cannot join yet."""
+    rows = db.session.execute(
+        sa.select(registration_sessions.c.session_id, sa.func.count())
+        .join(Registration, Registration.id == registration_sessions.c.registration_id)
+        .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.confirmed,
+               Registration.attendance == Attendance.online, Registration.erased_at.is_(None))
+        .group_by(registration_sessions.c.session_id)
+    ).all()
+    return dict(rows)

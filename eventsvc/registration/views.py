@@ -31,7 +31,7 @@ def _session_choices(event):
 
     return [
         SelectChoice(s.id, f"{s.name(locale)} — {format_short_day(s.starts_at, locale)} {format_time_range(s.starts_at, s.ends_at, locale)}")
-        for s in event.sessions
+        for s in event.sessions if s.cancelled_at is None
     ]
 
 
@@ -41,7 +41,8 @@ def _registration_form(event, invitation=None):
     if request.method == "GET":
         form.submission_key.data = secrets.token_urlsafe(16)
         # Parallel sessions (topic groups) are a choice; otherwise all are ticked.
-        form.sessions.data = [] if services.sessions_overlap(event.sessions) else [s.id for s in event.sessions]
+        open_sessions = [s for s in event.sessions if s.cancelled_at is None]
+        form.sessions.data = [] if services.sessions_overlap(open_sessions) else [s.id for s in open_sessions]
         if event.format.value != "hybrid":
             form.attendance.data = "online" if event.format.value == "online" else "onsite"
         if invitation is not None:

@@ -127,7 +127,7 @@ def _add_event(calendar, event, locale, url):
     for session in event.sessions:
         calendar.add_component(_entry(
             event, session, locale, url=url, location=_event_location(event),
-            description=_event_description(event, session, locale, url), cancelled=event.is_cancelled,
+            description=_event_description(event, session, locale, url), cancelled=session.is_cancelled,
         ))
 
 
@@ -154,7 +154,7 @@ def registration_ics(registration, locale):
             description = "\n".join(filter(None, [event.title(locale), session.name(locale), how,
                                                   _("Your registration: %(url)s", url=url), _recording_line(session)]))
             calendar.add_component(_entry(event, session, locale, url=url, location=location,
-                                          description=description, cancelled=cancelled,
+                                          description=description, cancelled=cancelled or session.is_cancelled,
                                           uid_value=personal_uid(registration, session)))
         return calendar.to_ical()
 

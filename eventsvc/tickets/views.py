@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from ..accounts.services import can_check_in
 from ..checkin import services as checkin_services
-from ..events.services import published_events
+from ..events.services import feed_events
 from ..events.views import _public_event_or_404
 from ..extensions import db
 from ..forms_common import ActionForm
@@ -75,7 +75,7 @@ def feed():
 
     from ..events.models import Event
 
-    events = db.session.scalars(published_events().options(selectinload(Event.sessions))).all()
+    events = db.session.scalars(feed_events().options(selectinload(Event.sessions))).all()
     return ics_response(calendar.feed_ics(events, current_locale()), "events.ics")
 
 
