@@ -464,6 +464,7 @@ def test_a_check_in_of_another_day_carries_its_date(db, client, make_event, staf
     badge = re.search(r'data-state="in">([^<]*)<', today).group(1)
     assert re.search(r"\d\d:\d\d", badge) and not re.search(r"25\d\d", badge)
     clock.move(timedelta(days=1))
+    login_as(user=staff)  # a sign-in without "keep me signed in" has ended by the next day
     later = client.get(f"/t/{registration.ticket_code}").get_data(as_text=True)
     badge = re.search(r'data-state="in">([^<]*)<', later).group(1)
     assert re.search(r"\d+ \S+ 25\d\d \d\d:\d\d", badge)  # Buddhist-era date and time
