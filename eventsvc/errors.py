@@ -91,7 +91,8 @@ def error_response(status, code, message, fields=None, headers=None):
             body["error"]["fields"] = {k: [str(m) for m in v] for k, v in fields.items()}
         response = jsonify(body)
     else:
-        response = render_template("errors/error.html", status=status, message=message)
+        # bare_header: a failure on our side may be the database's; the page asks it nothing.
+        response = render_template("errors/error.html", status=status, message=message, bare_header=status >= 500)
     return response, status, headers or {}
 
 

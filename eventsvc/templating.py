@@ -5,6 +5,7 @@ from flask import request
 from flask_babel import get_locale
 
 from . import labels, timefmt
+from .site import views as site
 
 
 def current_locale():
@@ -28,3 +29,5 @@ def init_app(app):
     env.globals["label"] = labels.label
     env.globals["current_locale"] = current_locale
     env.globals["url_with_lang"] = url_with_lang
+    env.globals["agency_name"] = lambda locale=None: site.agency_name(locale or current_locale())
+    env.globals["footer_links"] = site.footer_links
