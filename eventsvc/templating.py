@@ -1,6 +1,7 @@
 """Jinja filters and globals: Bangkok times, Buddhist-era dates, labels, the language switch."""
 from urllib.parse import urlencode
 
+from babel.numbers import format_decimal
 from flask import request
 from flask_babel import get_locale
 
@@ -25,6 +26,8 @@ def init_app(app):
     env.filters["clock"] = lambda v: timefmt.format_clock(v, current_locale())
     env.filters["when"] = lambda v: timefmt.format_datetime(v, current_locale())
     env.filters["local_input"] = lambda v: timefmt.to_local(v).strftime("%Y-%m-%dT%H:%M") if v else ""
+    # Counts with thousands separators (1,234), as the locale writes them.
+    env.filters["number"] = lambda v: format_decimal(v, locale=current_locale()) if v is not None else ""
     env.globals["time_range"] = lambda a, b: timefmt.format_time_range(a, b, current_locale())
     env.globals["label"] = labels.label
     env.globals["current_locale"] = current_locale

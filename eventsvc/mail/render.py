@@ -65,6 +65,22 @@ def render(message):
     return Rendered(subject, text, html, files, reply_to=_reply_to(context.get("event")))
 
 
+def preview_subject(message):
+    """The subject a message not yet sent would have now, for the organizer's list; '' if it cannot be written."""
+    try:
+        kind = kinds.get(message.kind)
+        context = kind.context(message)
+        if context is None:
+            return ""
+        with force_locale(message.locale):
+            subject = render_template(f"mail/{kind.template}.subject.txt",
+                                      **dict(context, locale=message.locale, external_url=external_url,
+                                             agency=agency_name(message.locale)))
+    except Exception:  # the list must show even when one message cannot be written (its send will say why)
+        return ""
+    return " ".join(subject.split())[:500]
+
+
 def _reply_to(event):
     address = (getattr(event, "contact_email", "") or "").strip()
     # Only a plain address: it was typed by an organizer, and a header must not carry anything else.
