@@ -6,6 +6,7 @@ from flask import request
 from flask_babel import get_locale
 
 from . import labels, timefmt
+from .events.venue import venue_line
 from .site import views as site
 
 
@@ -30,6 +31,7 @@ def init_app(app):
     env.filters["number"] = lambda v: format_decimal(v, locale=current_locale()) if v is not None else ""
     env.globals["time_range"] = lambda a, b: timefmt.format_time_range(a, b, current_locale())
     env.globals["label"] = labels.label
+    env.globals["venue_line"] = venue_line
     env.globals["current_locale"] = current_locale
     env.globals["url_with_lang"] = url_with_lang
     env.globals["agency_name"] = lambda locale=None: site.agency_name(locale or current_locale())

@@ -47,6 +47,9 @@ class EventFields(Schema):
     venue_room = fields.String(validate=validate.Length(max=200))
     venue_floor = fields.String(validate=validate.Length(max=50))
     venue_address = fields.String(validate=validate.Length(max=500))
+    venue_name_en = fields.String(validate=validate.Length(max=300))
+    venue_room_en = fields.String(validate=validate.Length(max=200))
+    venue_address_en = fields.String(validate=validate.Length(max=500))
     registration_mode = fields.String(validate=_choice(RegistrationMode))
     capacity = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=0, max=1_000_000))
     waitlist = fields.Boolean()
@@ -101,6 +104,9 @@ class VenueOut(Schema):
     room = fields.String(attribute="venue_room")
     floor = fields.String(attribute="venue_floor")
     address = fields.String(attribute="venue_address")
+    name_en = fields.String(attribute="venue_name_en")
+    room_en = fields.String(attribute="venue_room_en")
+    address_en = fields.String(attribute="venue_address_en")
 
 
 class ContactOut(Schema):

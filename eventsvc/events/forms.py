@@ -22,6 +22,9 @@ class EventForm(AppForm):
     venue_room = StringField(_l("Room"), validators=[Length(max=200)])
     venue_floor = StringField(_l("Floor"), validators=[Length(max=50)])
     venue_address = StringField(_l("Address"), validators=[Length(max=500)])
+    venue_name_en = StringField(_l("Venue (English)"), validators=[Length(max=300)])
+    venue_room_en = StringField(_l("Room (English)"), validators=[Length(max=200)])
+    venue_address_en = StringField(_l("Address (English)"), validators=[Length(max=500)])
     registration_mode = SelectField(_l("Who may attend"), choices=labels.choices("registration_mode"))
     capacity = IntegerField(_l("Capacity"), validators=[Optional(), NumberRange(min=0, max=1_000_000)],
                             description=_l("Leave empty for no limit."))

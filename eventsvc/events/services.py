@@ -38,11 +38,11 @@ SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
 EVENT_FIELDS = {
     "slug", "kind", "title_th", "title_en", "description_th", "description_en",
     "organizer_name_th", "organizer_name_en", "format", "venue_name", "venue_room",
-    "venue_floor", "venue_address", "registration_mode", "capacity", "waitlist",
+    "venue_floor", "venue_address", "venue_name_en", "venue_room_en", "venue_address_en", "registration_mode", "capacity", "waitlist",
     "registration_opens_at", "registration_closes_at", "status", "contact_name",
     "contact_phone", "contact_email", "attendee_list_published",
 }
-MULTILINE_FIELDS = {"description_th", "description_en", "venue_address"}
+MULTILINE_FIELDS = {"description_th", "description_en", "venue_address", "venue_address_en"}
 SESSION_FIELDS = {
     "name_th", "name_en", "starts_at", "ends_at", "capacity", "stream_url",
     "stream_visibility", "recording_url",
@@ -278,7 +278,8 @@ def set_status(event, status, actor=None):
 
 
 # Where the event takes place: a change is a change of every session's calendar entry.
-PLACE_FIELDS = {"format", "venue_name", "venue_room", "venue_floor", "venue_address"}
+PLACE_FIELDS = {"format", "venue_name", "venue_room", "venue_floor", "venue_address",
+                "venue_name_en", "venue_room_en", "venue_address_en"}
 
 
 def _schedule_changed(event, sessions):
