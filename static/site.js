@@ -121,3 +121,19 @@ document.addEventListener("change", function (event) {
     if (field) { event.preventDefault(); field.focus(); field.scrollIntoView({block: "center"}); }
   });
 })();
+
+// A new event's web address follows its English title until the organizer types one
+// (the server makes the same one when the field is left empty).
+(function () {
+  var slug = document.querySelector("input[data-slug-from]");
+  if (!slug) { return; }
+  var source = document.getElementById(slug.getAttribute("data-slug-from"));
+  if (!source) { return; }
+  var touched = slug.value !== "";
+  slug.addEventListener("input", function () { touched = slug.value !== ""; });
+  source.addEventListener("input", function () {
+    if (touched) { return; }
+    slug.value = source.value.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 70).replace(/-+$/, "");
+  });
+})();

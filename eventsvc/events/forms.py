@@ -8,8 +8,10 @@ from ..forms_common import AppForm, BangkokDateTimeField, REQUIRED
 
 
 class EventForm(AppForm):
-    slug = StringField(_l("Web address (slug)"), validators=[DataRequired(REQUIRED), Length(max=80)],
-                       description=_l("Lower-case letters, digits and dashes, e.g. digital-plan-2566"))
+    # Optional on a new event: left empty, it is made from the English title (events/services.suggest_slug).
+    slug = StringField(_l("Web address (slug)"), validators=[Length(max=80)],
+                       description=_l("Lower-case letters, digits and dashes, e.g. digital-plan-2566. "
+                                      "Leave empty to make it from the English title."))
     kind = SelectField(_l("Kind of event"), choices=labels.choices("kind"))
     title_th = StringField(_l("Title (Thai)"), validators=[DataRequired(REQUIRED), Length(max=300)])
     title_en = StringField(_l("Title (English)"), validators=[Length(max=300)])
@@ -42,6 +44,11 @@ class EventForm(AppForm):
         data["registration_opens_at"] = self.registration_opens_at.utc
         data["registration_closes_at"] = self.registration_closes_at.utc
         return data
+
+    def checked_data(self):
+        """service_data() of the fields the form itself accepted: the service checks them in the same round."""
+        data = self.service_data()
+        return {name: value for name, value in data.items() if not self._fields[name].errors}
 
 
 class SessionForm(AppForm):
