@@ -27,7 +27,7 @@ bp = Blueprint("registration", __name__)
 
 def _prepare_sessions(form, event):
     """The sessions' choices; parallel groups of which one may be chosen are radio buttons."""
-    _prepare_sessions(form, event)
+    form.sessions.choices = _session_choices(event)
     if services.one_session_only(event.sessions):
         form.sessions.option_widget = RadioInput()
 
