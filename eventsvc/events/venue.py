@@ -1,5 +1,5 @@
 """The venue as one line, in the reader's language: the English name, room and address where given."""
-from flask_babel import get_locale, gettext as _
+from flask_babel import force_locale, get_locale, gettext as _
 
 
 def venue_line(event, locale=None):
@@ -13,7 +13,8 @@ def venue_line(event, locale=None):
     name = (english and event.venue_name_en) or event.venue_name
     room = (english and event.venue_room_en) or event.venue_room
     address = (english and event.venue_address_en) or event.venue_address
-    floor = _("floor %(floor)s", floor=event.venue_floor) if event.venue_floor else ""
+    with force_locale(locale):
+        floor = _("floor %(floor)s", floor=event.venue_floor) if event.venue_floor else ""
     if english:
         place = ", ".join(p for p in (room, floor) if p)
         return ", ".join(p for p in (place, name, address) if p)
