@@ -30,6 +30,7 @@ SERIOUS = ("serious", "critical")
 def axe_violations(page):
     """axe-core's serious and critical violations on the page as it is now (WCAG 2.x A and AA rules)."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        assert AXE.exists(), f"{AXE} is missing: run `npm ci` in tests/browser (.ci/run does)"
         page.evaluate(AXE.read_text(encoding="utf-8"))
     result = page.evaluate("""async () => {
         const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']},
