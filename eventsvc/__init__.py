@@ -122,6 +122,7 @@ def create_app(config=None):
     from .checkin.views import bp as checkin_bp
     from .livestream.views import bp as livestream_bp
     from .attendees.views import bp as attendees_bp
+    from .site.views import bp as site_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(events_bp)
@@ -132,6 +133,7 @@ def create_app(config=None):
     app.register_blueprint(checkin_bp)
     app.register_blueprint(livestream_bp)
     app.register_blueprint(attendees_bp)
+    app.register_blueprint(site_bp)
 
     # After the API: flask-smorest registers its own HTTPException handler.
     from . import errors

@@ -102,6 +102,17 @@ def load(instance_path):
         "INVITATION_IMPORT_MAX_MB": float(_env("INVITATION_IMPORT_MAX_MB", "5")),
         "SMTP_URL": _env("SMTP_URL", ""),
         "MAIL_FROM": _env("MAIL_FROM", ""),
+        # The agency whose site this is: named in the header, page titles, footer and mails.
+        "AGENCY_NAME_TH": _env("AGENCY_NAME_TH", "สำนักงานพัฒนารัฐบาลดิจิทัล (องค์การมหาชน)"),
+        "AGENCY_NAME_EN": _env("AGENCY_NAME_EN", "Digital Government Development Agency"),
+        # A path to an SVG/PNG logo (absolute, or relative to the instance folder); empty: the bundled mark.
+        # Served from this site (/logo), since the Content-Security-Policy allows images only from here.
+        "AGENCY_LOGO": _env("AGENCY_LOGO", ""),
+        "PRIVACY_URL": _env("PRIVACY_URL", ""),
+        "CONTACT_URL": _env("CONTACT_URL", ""),
+        "ACCESSIBILITY_URL": _env("ACCESSIBILITY_URL", ""),
+        # The display name of the From of every mail; empty: the agency's name (in Thai).
+        "MAIL_FROM_NAME": _env("MAIL_FROM_NAME", ""),
         "MAIL_MAX_ATTEMPTS": int(_env("MAIL_MAX_ATTEMPTS", "8")),
         "MAIL_RETRY_BASE_SECONDS": float(_env("MAIL_RETRY_BASE_SECONDS", "60")),
         "MAIL_BATCH_SIZE": int(_env("MAIL_BATCH_SIZE", "100")),

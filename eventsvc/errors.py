@@ -96,8 +96,23 @@ def error_response(status, code, message, fields=None, headers=None):
             body["error"]["fields"] = {k: [str(m) for m in v] for k, v in fields.items()}
         response = jsonify(body)
     else:
-        response = render_template("errors/error.html", status=status, message=message)
+        response = (render_template("errors/error.html", status=status, message=message) if status < 500
+                    else _render_without_the_database("errors/error.html", status=status, message=message))
     return response, status, headers or {}
+
+
+def _render_without_the_database(template, **context):
+    """A page for a failure on our side, which may be the database's: the site's header, but nobody signed in.
+
+    render_template() would run Flask-Login's context processor, which loads
+    the signed-in user from the database; this page must not query.
+    """
+    from flask import current_app, g, session
+    from flask_login import AnonymousUserMixin
+
+    context = dict(request=request, session=session, g=g, config=current_app.config,
+                   current_user=AnonymousUserMixin(), bare_header=True, **context)
+    return current_app.jinja_env.get_template(template).render(context)
 
 
 def _handle_domain_error(error):

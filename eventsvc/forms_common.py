@@ -72,7 +72,7 @@ def apply_field_errors(form, fields, default_field=None):
 REQUIRED = _l("This field is required.")
 
 
-def save_form(form, action, *, message, next_url, default_field=None):
+def save_form(form, action, *, message, next_url, default_field=None, check=None):
     """Validate `form` and run `action()` (one service call); then commit, flash and redirect.
 
     Returns the redirect, or None when the form must be shown again: its
@@ -80,6 +80,12 @@ def save_form(form, action, *, message, next_url, default_field=None):
     `next_url` may be a callable taking what `action()` returned.
     """
     if not form.validate_on_submit():
+        if check is not None and form.is_submitted() and "csrf_token" not in form.errors:
+            # The service's rules too, in the same round: the person fixes every field at once.
+            # (Only onto fields the form found nothing wrong with: one message per field.)
+            apply_field_errors(form, {name: messages for name, messages in check().items()
+                                      if not getattr(getattr(form, name, None), "errors", None)},
+                               default_field=default_field)
         return None
     try:
         result = action()

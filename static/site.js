@@ -106,7 +106,7 @@ document.addEventListener("change", function (event) {
   }
 })();
 
-// Countdowns to a stream: "in 2 d 03:04:05"; a page that asks for it reloads when the time comes.
+// Countdowns to a stream: "(2 วัน 03:04:05)"; a page that asks for it reloads when the time comes.
 (function () {
   var clocks = document.querySelectorAll(".countdown[data-until]");
   if (!clocks.length) { return; }
@@ -121,10 +121,42 @@ document.addEventListener("change", function (event) {
         return;
       }
       var days = Math.floor(left / 86400), rest = left % 86400;
-      clock.textContent = "(" + (days ? days + " d " : "") + pad(Math.floor(rest / 3600)) + ":" +
+      // The page gives the word for days in its language ("วัน" on Thai pages).
+      clock.textContent = "(" + (days ? days + " " + (clock.getAttribute("data-days") || "d") + " " : "") + pad(Math.floor(rest / 3600)) + ":" +
         pad(Math.floor(rest % 3600 / 60)) + ":" + pad(rest % 60) + ")";
     });
   }
   tick();
   setInterval(tick, 1000);
+})();
+
+// A form came back with errors: take the focus to the summary, whose links lead to each field.
+(function () {
+  var summary = document.getElementById("error-summary");
+  if (summary) { summary.focus(); }
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest(".error-summary a[href^='#']");
+    if (!link) { return; }
+    var target = document.getElementById(link.getAttribute("href").slice(1));
+    if (!target) { return; }
+    // A list of choices carries the id on its <ul>: go to its first choice.
+    var field = target.matches("input, select, textarea") ? target : target.querySelector("input, select, textarea");
+    if (field) { event.preventDefault(); field.focus(); field.scrollIntoView({block: "center"}); }
+  });
+})();
+
+// A new event's web address follows its English title until the organizer types one
+// (the server makes the same one when the field is left empty).
+(function () {
+  var slug = document.querySelector("input[data-slug-from]");
+  if (!slug) { return; }
+  var source = document.getElementById(slug.getAttribute("data-slug-from"));
+  if (!source) { return; }
+  var touched = slug.value !== "";
+  slug.addEventListener("input", function () { touched = slug.value !== ""; });
+  source.addEventListener("input", function () {
+    if (touched) { return; }
+    slug.value = source.value.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 70).replace(/-+$/, "");
+  });
 })();

@@ -187,6 +187,9 @@ class EventFields(Schema):
     venue_room = text(max_length=200)
     venue_floor = text(max_length=50)
     venue_address = text(pattern=NO_CONTROL_MULTILINE, max_length=500)
+    venue_name_en = text(max_length=300)
+    venue_room_en = text(max_length=200)
+    venue_address_en = text(pattern=NO_CONTROL_MULTILINE, max_length=500)
     registration_mode = fields.String(validate=_choice(RegistrationMode))
     capacity = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=0, max=1_000_000))
     waitlist = StrictBoolean()
@@ -249,6 +252,9 @@ class VenueOut(Schema):
     room = fields.String(attribute="venue_room")
     floor = fields.String(attribute="venue_floor")
     address = fields.String(attribute="venue_address")
+    name_en = fields.String(attribute="venue_name_en")
+    room_en = fields.String(attribute="venue_room_en")
+    address_en = fields.String(attribute="venue_address_en")
 
 
 class ContactOut(Schema):

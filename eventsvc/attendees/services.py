@@ -45,6 +45,9 @@ def _listed(event):
 def public_attendees(event, search="", group_by="organization"):
     """(groups, shown, registered): [(group name, [(name, organization)])], how many are listed, how many registered.
 
+    `shown` counts everyone listed whatever the search: a search narrows the
+    groups, not the number of people who agreed to be listed.
+
     Only what a listed person agreed to show: title, name, organization
     (and the sector the group is named after). Never an e-mail or a phone.
     """
@@ -66,7 +69,9 @@ def public_attendees(event, search="", group_by="organization"):
         current[1].append({"name": format_name(prefix, first, last), "organization": organization})
     registered = db.session.scalar(sa.select(sa.func.count()).select_from(Registration).where(
         Registration.event_id == event.id, Registration.status == RegistrationStatus.confirmed))
-    return groups, len(rows), registered
+    shown = len(rows) if not search else db.session.scalar(
+        sa.select(sa.func.count()).select_from(Registration).where(_listed(event)))
+    return groups, shown, registered
 
 
 def list_version(event):

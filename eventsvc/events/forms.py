@@ -13,8 +13,10 @@ MARKDOWN_HINT = _l("A blank line starts a new paragraph; lines starting with \"-
 
 
 class EventForm(AppForm):
-    slug = StringField(_l("Web address (slug)"), validators=[DataRequired(REQUIRED), Length(max=80)],
-                       description=_l("Lower-case letters, digits and dashes, e.g. digital-plan-2566"))
+    # Optional on a new event: left empty, it is made from the English title (events/services.suggest_slug).
+    slug = StringField(_l("Web address (slug)"), validators=[Length(max=80)],
+                       description=_l("Lower-case letters, digits and dashes, e.g. digital-plan-2566. "
+                                      "Leave empty to make it from the English title."))
     kind = SelectField(_l("Kind of event"), choices=labels.choices("kind"))
     title_th = StringField(_l("Title (Thai)"), validators=[DataRequired(REQUIRED), Length(max=300)])
     title_en = StringField(_l("Title (English)"), validators=[Length(max=300)])
@@ -27,6 +29,9 @@ class EventForm(AppForm):
     venue_room = StringField(_l("Room"), validators=[Length(max=200)])
     venue_floor = StringField(_l("Floor"), validators=[Length(max=50)])
     venue_address = StringField(_l("Address"), validators=[Length(max=500)])
+    venue_name_en = StringField(_l("Venue (English)"), validators=[Length(max=300)])
+    venue_room_en = StringField(_l("Room (English)"), validators=[Length(max=200)])
+    venue_address_en = StringField(_l("Address (English)"), validators=[Length(max=500)])
     registration_mode = SelectField(_l("Who may attend"), choices=labels.choices("registration_mode"))
     capacity = IntegerField(_l("Capacity"), validators=[Optional(), NumberRange(min=0, max=1_000_000)],
                             description=_l("Leave empty for no limit."))
@@ -44,6 +49,11 @@ class EventForm(AppForm):
         data["registration_opens_at"] = self.registration_opens_at.utc
         data["registration_closes_at"] = self.registration_closes_at.utc
         return data
+
+    def checked_data(self):
+        """service_data() of the fields the form itself accepted: the service checks them in the same round."""
+        data = self.service_data()
+        return {name: value for name, value in data.items() if not self._fields[name].errors}
 
 
 class SessionForm(AppForm):

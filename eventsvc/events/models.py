@@ -68,6 +68,10 @@ class Event(db.Model):
     venue_room: Mapped[str] = mapped_column(sa.String(200), default="")
     venue_floor: Mapped[str] = mapped_column(sa.String(50), default="")
     venue_address: Mapped[str] = mapped_column(sa.String(500), default="")
+    # The venue in English, for English pages and mails; empty: the Thai one is shown (the floor is a number).
+    venue_name_en: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
+    venue_room_en: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    venue_address_en: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
     registration_mode: Mapped[RegistrationMode] = mapped_column(
         enum_column(RegistrationMode), default=RegistrationMode.open
     )

@@ -39,11 +39,11 @@ SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
 EVENT_FIELDS = {
     "slug", "kind", "title_th", "title_en", "description_th", "description_en",
     "organizer_name_th", "organizer_name_en", "format", "venue_name", "venue_room",
-    "venue_floor", "venue_address", "registration_mode", "capacity", "waitlist",
+    "venue_floor", "venue_address", "venue_name_en", "venue_room_en", "venue_address_en", "registration_mode", "capacity", "waitlist",
     "registration_opens_at", "registration_closes_at", "status", "contact_name",
     "contact_phone", "contact_email", "attendee_list_published",
 }
-MULTILINE_FIELDS = {"description_th", "description_en", "venue_address"}
+MULTILINE_FIELDS = {"description_th", "description_en", "venue_address", "venue_address_en"}
 SESSION_FIELDS = {
     "name_th", "name_en", "starts_at", "ends_at", "capacity", "stream_url",
     "stream_visibility", "recording_url",
@@ -124,7 +124,8 @@ def _utc(value, field, errors):
     return value.astimezone(timezone.utc)
 
 
-def _clean_event_fields(data, event=None):
+def _event_fields_and_errors(data, event=None):
+    """(clean fields, field errors): every error at once, so that a form or an API call shows them in one round."""
     errors = {}
     clean = {}
     for key, value in data.items():
@@ -157,9 +158,56 @@ def _clean_event_fields(data, event=None):
     closes = clean.get("registration_closes_at", event.registration_closes_at if event else None)
     if opens and closes and closes <= opens:
         errors["registration_closes_at"] = [_l("Registration must close after it opens.")]
+    return clean, errors
+
+
+def _clean_event_fields(data, event=None):
+    clean, errors = _event_fields_and_errors(data, event)
     if errors:
         raise ValidationFailed(fields=errors)
     return clean
+
+
+def suggest_slug(title_en, now=None):
+    """A free web address made from the English title ("Public hearing 2027" -> "public-hearing-2027").
+
+    With no usable English title: "event-<year>-<6 random characters>". A taken
+    address gets "-2", "-3"... so that the suggestion is free when made.
+    """
+    base = re.sub(r"[^a-z0-9]+", "-", unicodedata.normalize("NFKD", title_en or "").encode("ascii", "ignore")
+                  .decode().lower()).strip("-")[:70].rstrip("-")
+    if not base:
+        base = f"event-{(now or utcnow()).year}-{secrets.token_hex(3)}"
+    slug, n = base, 1
+    while get_event(slug) is not None:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def event_errors(data, event=None):
+    """Every field error the service would give for `data`, without writing: the form shows them in one round."""
+    data = dict(data)
+    if event is None and not (data.get("slug") or "").strip():
+        data.pop("slug", None)
+    clean, errors = _event_fields_and_errors(data, event)
+    if event is None:
+        if "title_th" in data and not clean.get("title_th"):
+            errors.setdefault("title_th", [_l("This field is required.")])
+    errors.update({k: v for k, v in _slug_errors(clean, event).items() if k not in errors})
+    return errors
+
+
+def _slug_errors(clean, event=None):
+    slug = clean.get("slug")
+    if not slug or not SLUG_RE.match(slug) or (event is not None and slug == event.slug):
+        return {}
+    if event is not None and event.status != EventStatus.draft:
+        # /events/<slug> is printed in letters and e-mails: it stays once published.
+        return {"slug": [_l("The address cannot change once the event is published.")]}
+    if get_event(slug) is not None:
+        return {"slug": [_l("This address is already taken.")]}
+    return {}
 
 
 def _has_control_characters(text, multiline=False):
@@ -209,15 +257,17 @@ def _refresh_event_times(event):
 
 def create_event(owner, data, sessions=(), actor=None):
     """Create an event with its sessions; raises ValidationFailed or Conflict."""
-    clean = _clean_event_fields(data)
-    missing = [f for f in ("slug", "title_th") if not clean.get(f)]
-    if missing:
-        raise ValidationFailed(fields={f: [_l("This field is required.")] for f in missing})
-    if get_event(clean["slug"]) is not None:
-        raise ValidationFailed(fields={"slug": [_l("This address is already taken.")]})
+    data = dict(data)
+    if not (data.get("slug") or "").strip():
+        # Left empty: made from the English title (the form's script suggests the same while typing).
+        data["slug"] = suggest_slug(data.get("title_en"))
+    clean, errors = _event_fields_and_errors(data)
+    for name in ("slug", "title_th"):
+        if not clean.get(name) and name not in errors:
+            errors[name] = [_l("This field is required.")]
+    errors.update({k: v for k, v in _slug_errors(clean).items() if k not in errors})
     status = clean.pop("status", EventStatus.draft)
-    event = Event(owner=owner, status=EventStatus.draft, **clean)
-    errors = {}
+    event = Event(owner=owner, status=EventStatus.draft, **{k: v for k, v in clean.items() if k not in errors})
     for index, session_data in enumerate(sessions):
         session_clean, session_errors = _clean_session_fields(session_data, index)
         errors.update(session_errors)
@@ -246,13 +296,10 @@ def update_event(event, data, actor=None):
         # Lock the row and read the seats taken now, so that a concurrent
         # registration cannot slip between the check and the write.
         db.session.refresh(event, ["seats_taken", "capacity"], with_for_update=True)
-    clean = _clean_event_fields(data, event)
-    if "slug" in clean and clean["slug"] != event.slug:
-        if event.status != EventStatus.draft:
-            # /events/<slug> is printed in letters and e-mails: it stays once published.
-            raise ValidationFailed(fields={"slug": [_l("The address cannot change once the event is published.")]})
-        if get_event(clean["slug"]) is not None:
-            raise ValidationFailed(fields={"slug": [_l("This address is already taken.")]})
+    clean, errors = _event_fields_and_errors(data, event)
+    errors.update({k: v for k, v in _slug_errors(clean, event).items() if k not in errors})
+    if errors:
+        raise ValidationFailed(fields=errors)
     status = clean.pop("status", None)
     capacity_changed = "capacity" in clean and clean["capacity"] != event.capacity
     waitlist_changed = "waitlist" in clean and clean["waitlist"] != event.waitlist
@@ -316,7 +363,8 @@ def set_status(event, status, actor=None, reason=""):
 
 
 # Where the event takes place: a change is a change of every session's calendar entry.
-PLACE_FIELDS = {"format", "venue_name", "venue_room", "venue_floor", "venue_address"}
+PLACE_FIELDS = {"format", "venue_name", "venue_room", "venue_floor", "venue_address",
+                "venue_name_en", "venue_room_en", "venue_address_en"}
 
 
 def _schedule_changed(event, sessions):

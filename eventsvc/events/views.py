@@ -117,6 +117,7 @@ def create_event():
         form, lambda: services.create_event(current_user, form.service_data(), actor=current_user),
         message=_("The event was created. Add its sessions, then publish it."),
         next_url=lambda event: url_for("events.manage_event", slug=event.slug), default_field=form.slug,
+        check=lambda: services.event_errors(form.checked_data()),
     )
     return done or (render_template("events/organizer/event_form.html", form=form, event=None), 422 if form.errors else 200)
 
@@ -148,7 +149,7 @@ def edit_event(slug):
     done = save_form(
         form, lambda: services.update_event(event, form.service_data(), actor=current_user),
         message=_("Saved."), next_url=lambda event: url_for("events.manage_event", slug=event.slug),
-        default_field=form.slug,
+        default_field=form.slug, check=lambda: services.event_errors(form.checked_data(), event),
     )
     return done or (render_template("events/organizer/event_form.html", form=form, event=event), 422 if form.errors else 200)
 

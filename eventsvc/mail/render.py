@@ -13,6 +13,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 
 from ..models_base import utcnow
+from ..site.views import agency_name
 from . import kinds
 
 
@@ -36,12 +37,13 @@ class Rendered:
     text: str
     html: str
     attachments: list  # [(filename, mimetype, bytes)]
+    reply_to: str = ""  # the event's contact person, when the message is about an event that has one
 
 
 def render_template_set(template, locale, context):
     """(subject, text, html) of templates/mail/<template>.{subject.txt,txt,html} in `locale`."""
     with force_locale(locale):
-        context = dict(context, locale=locale, external_url=external_url)
+        context = dict(context, locale=locale, external_url=external_url, agency=agency_name(locale))
         subject = render_template(f"mail/{template}.subject.txt", **context)
         text = render_template(f"mail/{template}.txt", **context)
         html = render_template(f"mail/{template}.html", **context)
@@ -60,14 +62,38 @@ def render(message):
     if kind.attachments is not None:
         with force_locale(message.locale):
             files = list(kind.attachments(context))
-    return Rendered(subject, text, html, files)
+    return Rendered(subject, text, html, files, reply_to=_reply_to(context.get("event")))
+
+
+def preview_subject(message):
+    """The subject a message not yet sent would have now, for the organizer's list; '' if it cannot be written."""
+    try:
+        kind = kinds.get(message.kind)
+        context = kind.context(message)
+        if context is None:
+            return ""
+        with force_locale(message.locale):
+            subject = render_template(f"mail/{kind.template}.subject.txt",
+                                      **dict(context, locale=message.locale, external_url=external_url,
+                                             agency=agency_name(message.locale)))
+    except Exception:  # the list must show even when one message cannot be written (its send will say why)
+        return ""
+    return " ".join(subject.split())[:500]
+
+
+def _reply_to(event):
+    address = (getattr(event, "contact_email", "") or "").strip()
+    # Only a plain address: it was typed by an organizer, and a header must not carry anything else.
+    if not address or any(c in address for c in "\r\n,;<>\"") or "@" not in address:
+        return ""
+    return address
 
 
 def sender():
-    configured = current_app.config.get("MAIL_FROM")
-    if configured:
-        return configured
-    return formataddr(("eventsvc", f"no-reply@{mail_domain()}"))
+    """(display name, address) of the From: EVENTSVC_MAIL_FROM, named after the agency unless it names itself."""
+    name, address = parseaddr(current_app.config.get("MAIL_FROM") or "")
+    address = address or f"no-reply@{mail_domain()}"
+    return (name or current_app.config.get("MAIL_FROM_NAME") or agency_name("th") or "eventsvc"), address
 
 
 def _header(text):
@@ -92,9 +118,11 @@ def to_mime(message, rendered):
             mime.attach(_attachment(filename, mimetype, data))
     else:
         mime = body
-    name, address = parseaddr(sender())
     mime["Subject"] = _header(rendered.subject)
-    mime["From"] = formataddr((name, address))
+    # formataddr encodes a Thai display name (RFC 2047) and quotes one with specials.
+    mime["From"] = formataddr(sender(), charset="utf-8")
+    if rendered.reply_to:
+        mime["Reply-To"] = rendered.reply_to
     mime["To"] = message.to_address
     mime["Date"] = format_datetime(utcnow())
     mime["Message-ID"] = message.message_id
@@ -122,4 +150,4 @@ def _attachment(filename, mimetype, data):
 
 
 def envelope_from():
-    return parseaddr(sender())[1]
+    return sender()[1]

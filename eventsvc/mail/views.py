@@ -9,6 +9,9 @@ from ..forms_common import button_action
 from . import services
 from .models import MessageStatus
 
+from .reasons import readable_reason
+from .render import preview_subject
+
 bp = Blueprint("mail", __name__)
 
 
@@ -20,7 +23,8 @@ def event_messages(slug):
     status = MessageStatus(status) if status in MessageStatus.__members__ else None
     page = db.paginate(services.messages_for_event(event, status), per_page=100, max_per_page=500)
     return render_template("mail/organizer_messages.html", event=event, page=page, status=status and status.value,
-                           counts=services.counts_for_event(event))
+                           counts=services.counts_for_event(event), reason=readable_reason,
+                           subjects={m.id: preview_subject(m) for m in page.items if not m.subject})
 
 
 @bp.route("/organizer/events/<slug>/messages/retry", methods=["POST"])

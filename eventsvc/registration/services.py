@@ -131,6 +131,14 @@ def clean_registration_data(event, data):
     return clean
 
 
+def one_session_only(sessions):
+    """Whether the sessions all run at the same time, so that a person can take only one of them."""
+    sessions = list(sessions)
+    return len(sessions) > 1 and all(
+        a.starts_at < b.ends_at and b.starts_at < a.ends_at
+        for i, a in enumerate(sessions) for b in sessions[i + 1:])
+
+
 def sessions_overlap(sessions):
     """Whether any two of the sessions run at the same time (parallel topic groups)."""
     ordered = sorted(sessions, key=lambda s: s.starts_at)

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, current_app, g, jsonify, render_template, re
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields import SelectChoice
+from wtforms.widgets import RadioInput
 
 from ..emails import normalize_email
 from ..errors import CapacityReached, InvitationInvalid, InvitationRequired, RegistrationClosed, ValidationFailed
@@ -25,6 +26,13 @@ from .personal_links import may_mail_link_to, registration_by_token_or_404
 bp = Blueprint("registration", __name__)
 
 
+def _prepare_sessions(form, event):
+    """The sessions' choices; parallel groups of which one may be chosen are radio buttons."""
+    form.sessions.choices = _session_choices(event)
+    if services.one_session_only(event.sessions):
+        form.sessions.option_widget = RadioInput()
+
+
 def _session_choices(event):
     locale = current_locale()
     from ..timefmt import format_short_day, format_time_range
@@ -37,7 +45,7 @@ def _session_choices(event):
 
 def _registration_form(event, invitation=None):
     form = RegistrationForm()
-    form.sessions.choices = _session_choices(event)
+    _prepare_sessions(form, event)
     if request.method == "GET":
         form.submission_key.data = secrets.token_urlsafe(16)
         # Parallel sessions (topic groups) are a choice; otherwise all are ticked.
@@ -203,7 +211,7 @@ def edit_my_registration(token):
     registration = registration_by_token_or_404(token)
     event = registration.event
     form = EditRegistrationForm(obj=registration if request.method == "GET" else None)
-    form.sessions.choices = _session_choices(event)
+    _prepare_sessions(form, event)
     if request.method == "GET":
         form.sessions.data = [s.id for s in registration.sessions]
         form.sector.data = registration.sector.value

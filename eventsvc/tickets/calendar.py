@@ -19,6 +19,7 @@ from .. import clock
 from ..livestream.services import public_recording_url
 from ..models_base import utcnow
 from ..timefmt import BANGKOK
+from ..events.venue import venue_line
 
 PRODID = "-//eventsvc//Public consultations//TH"
 
@@ -38,10 +39,8 @@ def uid(session):
 
 
 def venue_text(event):
-    """Room, floor, building, address: one line, as on the event page."""
-    parts = [event.venue_room, _("floor %(floor)s", floor=event.venue_floor) if event.venue_floor else "",
-             event.venue_name, event.venue_address]
-    return " ".join(p for p in parts if p)
+    """Room, floor, building, address: one line, as on the event page, in the current language."""
+    return venue_line(event)
 
 
 def _summary(event, session, locale):

@@ -1,0 +1,1 @@
+"""The agency's site around every page: its name, logo, footer links and favicon."""
