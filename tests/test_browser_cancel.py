@@ -77,7 +77,8 @@ def test_an_organizer_cancels_with_a_reason_and_every_page_says_so(page, live_se
 
     submit(page, "#cancel-form")  # no reason: refused, said beside the field
     expect(page.locator("#reason")).to_be_visible()
-    expect(page.locator(".field.has-error [role=alert]")).to_have_count(1)
+    expect(page.locator("#reason[aria-invalid=true]")).to_have_count(1)
+    expect(page.locator(".field.has-error .error")).to_have_count(1)
     page.fill("#reason", REASON)
     submit(page, "#cancel-form")
     expect(page).to_have_url(f"{live_server.url}/organizer/events/{scene['slug']}")

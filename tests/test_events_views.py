@@ -226,8 +226,11 @@ def test_dangerous_upload_types_are_refused(client, db, make_event, login_as, or
 def test_forms_without_csrf_token_are_refused(client, db, make_event, login_as, organizer):
     event = make_event()
     login_as(user=organizer)
-    response = client.post(f"/organizer/events/{event.slug}/cancel")
-    assert response.status_code == 303  # back to the page, "please try again" (tests/test_resubmit.py)
+    response = client.post(f"/organizer/events/{event.slug}/cancel", data={"reason": "ย้ายวันประชุม"})
+    # The cancel dialog comes back with what was typed and "please submit again" (tests/test_resubmit.py).
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="resubmit"' in html and "ย้ายวันประชุม" in html
     reload(db, event)
     assert event.status == "published"
 

@@ -2,7 +2,7 @@
 import re
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from ..events.models import EventFormat, EventKind, EventStatus, RegistrationMode, StreamVisibility
 from ..registration.models import Attendance, RegistrationStatus, Sector
@@ -158,7 +158,7 @@ class SessionIn(Schema):
     stream_visibility = fields.String(validate=_choice(StreamVisibility))
     recording_url = _link("the recording")
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)  # in the same round as the fields' own errors
     def _ends_after_it_starts(self, data, **kwargs):
         if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
             raise ValidationError([_l("The session must end after it starts.")], field_name="ends_at")
@@ -202,7 +202,7 @@ class EventFields(Schema):
         "description": "checked as a deliverable address (special-use domains such as .test or .local are refused, 422)"})
     attendee_list_published = StrictBoolean()
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)  # in the same round as the fields' own errors
     def _closes_after_it_opens(self, data, **kwargs):
         opens, closes = data.get("registration_opens_at"), data.get("registration_closes_at")
         if opens and closes and closes <= opens:
@@ -213,6 +213,15 @@ class EventCreate(EventFields):
     slug = text(pattern=SLUG, min_length=1, max_length=80, required=True, metadata={"description": SLUG_DESCRIPTION})
     title_th = text(pattern=NOT_BLANK, min_length=1, max_length=300, required=True)
     sessions = BoundedList(fields.Nested(SessionIn), validate=validate.Length(max=100), load_default=list)
+
+    @validates("slug")
+    def _slug_is_free(self, value, **kwargs):
+        # Stored state, asked here as well as in the service, so that a taken address comes back in the
+        # same round as the other fields' errors (the service alone would only run once they are fixed).
+        from ..events.services import get_event
+
+        if get_event(value) is not None:
+            raise ValidationError([_l("This address is already taken.")])
 
 
 class EventPatch(EventFields):
