@@ -57,9 +57,8 @@ def default_session(event, now=None):
 
 # ---- /t/<code>: the phone's camera ---------------------------------------------------
 
-@bp.route("/t/<code>/checkin", methods=["POST"])
-@staff_only
-def ticket_checkin(code):
+def _ticket_for_staff(code):
+    """The ticket's registration, for door staff of its event posting a valid form: else 404, 403 or 400."""
     try:
         registration = services.registration_for_code(code)
     except services.TicketInvalid:
@@ -68,6 +67,13 @@ def ticket_checkin(code):
         abort(403)
     if not ActionForm().validate_on_submit():
         abort(400)
+    return registration
+
+
+@bp.route("/t/<code>/checkin", methods=["POST"])
+@staff_only
+def ticket_checkin(code):
+    registration = _ticket_for_staff(code)
     session_id = request.form.get("session_id", type=int) or 0
     # A session of another event is a red answer, not a 404: look it up, within the ids a database holds.
     session = db.session.get(EventSession, session_id) if 1 <= session_id < 2**31 else None
@@ -86,14 +92,7 @@ def ticket_checkin(code):
 @staff_only
 def ticket_undo(code):
     """Undo the check-in of this ticket for one session (the staff member who did it, or an organizer; same day)."""
-    try:
-        registration = services.registration_for_code(code)
-    except services.TicketInvalid:
-        abort(404)
-    if not can_check_in(current_user, registration.event):
-        abort(403)
-    if not ActionForm().validate_on_submit():
-        abort(400)
+    registration = _ticket_for_staff(code)
     session = _session_of(registration.event, request.form.get("session_id", type=int))
     if session is None:
         abort(400)
