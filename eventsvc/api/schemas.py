@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from ..events.models import EventFormat, EventKind, EventStatus, RegistrationMode, StreamVisibility
+from ..events.services import get_event
 from ..registration.models import Attendance, RegistrationStatus, Sector
 
 
@@ -218,8 +219,6 @@ class EventCreate(EventFields):
     def _slug_is_free(self, value, **kwargs):
         # Stored state, asked here as well as in the service, so that a taken address comes back in the
         # same round as the other fields' errors (the service alone would only run once they are fixed).
-        from ..events.services import get_event
-
         if get_event(value) is not None:
             raise ValidationError([_l("This address is already taken.")])
 

@@ -188,10 +188,8 @@ def scan(slug):
     return _check_in_and_show(event, session, registration, CheckinMethod.scanner)
 
 
-@bp.route("/organizer/events/<slug>/checkin/registrations/<id:registration_id>", methods=["POST"])
-@staff_only
-def check_in_found(slug, registration_id):
-    """The "check in" button next to a name found by search."""
+def _found_at_door(slug, registration_id):
+    """(event, session, registration) for a button beside a name found by search: 404 unless all three belong together."""
     event = door_event_or_404(slug)
     session = _session_of(event, request.form.get("session", type=int))
     registration = db.session.get(Registration, registration_id)
@@ -199,6 +197,14 @@ def check_in_found(slug, registration_id):
         abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
+    return event, session, registration
+
+
+@bp.route("/organizer/events/<slug>/checkin/registrations/<id:registration_id>", methods=["POST"])
+@staff_only
+def check_in_found(slug, registration_id):
+    """The "check in" button next to a name found by search."""
+    event, session, registration = _found_at_door(slug, registration_id)
     return _check_in_and_show(event, session, registration, CheckinMethod.search)
 
 
@@ -206,13 +212,7 @@ def check_in_found(slug, registration_id):
 @staff_only
 def undo_found(slug, registration_id):
     """The "undo" button under a check-in: a new entry in the log, the count goes down."""
-    event = door_event_or_404(slug)
-    session = _session_of(event, request.form.get("session", type=int))
-    registration = db.session.get(Registration, registration_id)
-    if session is None or registration is None or registration.event_id != event.id:
-        abort(404)
-    if not ActionForm().validate_on_submit():
-        abort(400)
+    event, session, registration = _found_at_door(slug, registration_id)
     try:
         result = services.undo_check_in(registration, session, current_user)
     except (services.UndoRefused, services.UndoNotAllowed) as refused:

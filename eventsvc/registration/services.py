@@ -17,7 +17,7 @@ from ..errors import (
 from ..events.models import Event, EventFormat, EventSession, EventStatus
 from ..events.signals import event_cancelled, session_cancelled
 from ..extensions import db
-from ..mail.services import enqueue
+from ..mail.services import enqueue, enqueue_many
 from ..models_base import utcnow
 from ..tickets.codes import new_ticket_id
 from ..signals import personal_link_requested
@@ -716,8 +716,6 @@ def notify_schedule_change(event, sessions, now=None):
     from sqlalchemy.orm.attributes import flag_modified
 
     from ..mail.models import MessageStatus, OutboxMessage
-    from ..mail.services import enqueue_many
-
     now = now or utcnow()
     changed = [s.id for s in sessions]
     waiting = {m.registration_id: m for m in db.session.scalars(sa.select(OutboxMessage).where(
@@ -746,8 +744,6 @@ def count_to_tell(event, session=None):
 @event_cancelled.connect
 def notify_event_cancelled(event, **_):
     """Everyone registered hears that the event is cancelled (with the reason), with a calendar file that removes it."""
-    from ..mail.services import enqueue_many
-
     return enqueue_many("event_cancelled", [
         {"to": email, "locale": locale, "event_id": event.id, "registration_id": registration_id}
         for registration_id, email, locale in _registrants_of(event)
@@ -762,8 +758,6 @@ def notify_session_cancelled(session, **_):
     session is now cancelled keeps it too (the organizer may add a session
     in its place); their page says that nothing is left to attend.
     """
-    from ..mail.services import enqueue_many
-
     return enqueue_many("session_cancelled", [
         {"to": email, "locale": locale, "event_id": session.event_id, "registration_id": registration_id,
          "params": {"session_ids": [session.id]}}
