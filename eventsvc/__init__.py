@@ -98,6 +98,8 @@ def create_app(config=None):
     from .mail import models as _mail_models  # noqa: F401
     from .checkin import models as _checkin_models  # noqa: F401
     from .livestream import models as _livestream_models  # noqa: F401
+    from .teams import models as _teams_models  # noqa: F401
+    from .audit import models as _audit_models  # noqa: F401
     # The kinds of message each capability sends (see mail/kinds.py).
     from .registration import messages as _registration_messages  # noqa: F401
     from .invitations import messages as _invitation_messages  # noqa: F401

@@ -10,6 +10,7 @@ from werkzeug.datastructures import FileStorage
 
 from .accounts.models import Role, User
 from .accounts.services import create_user
+from .teams.models import EventMember, TeamRole
 from .attendees import services as attendee_services
 from .events import services as event_services
 from .events.models import Event
@@ -232,6 +233,8 @@ def load_demo(password):
         view_count = spec.pop("view_count")
         event = event_services.create_event(organizer, spec, sessions)
         event.view_count = view_count
+        # The demo's door staff works the door of every demo event.
+        db.session.add(EventMember(event_id=event.id, user_id=staff.id, role=TeamRole.checkin, added_by_id=organizer.id))
         for title, filename, text, downloads in documents:
             upload = FileStorage(BytesIO(text.encode("utf-8")), filename=filename, content_type="text/plain")
             attachment = event_services.add_attachment(event, upload, title)

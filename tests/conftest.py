@@ -140,7 +140,21 @@ def organizer(make_user):
 
 
 @pytest.fixture
-def make_event(db, organizer):
+def door_staff():
+    """The check-in accounts put on the team of every event the test makes (see the `staff` fixture)."""
+    return []
+
+
+def add_member(db, event, user, role):
+    """Put `user` on the event's team in `role` (a TeamRole or its name), committed."""
+    from eventsvc.teams.models import EventMember, TeamRole
+
+    db.session.add(EventMember(event_id=event.id, user_id=user.id, role=TeamRole(role)))
+    db.session.commit()
+
+
+@pytest.fixture
+def make_event(db, organizer, door_staff):
     """make_event(capacity=2, sessions=2, status='published', ...) -> a committed Event."""
     counter = iter(range(1, 10_000))
 
@@ -164,6 +178,8 @@ def make_event(db, organizer):
         ][:sessions]
         event = event_services.create_event(owner or organizer, data, session_specs)
         db.session.commit()
+        for user in door_staff:
+            add_member(db, event, user, "checkin")
         return event
 
     return make
@@ -274,8 +290,15 @@ def clock(app):
 
 
 @pytest.fixture
-def staff(make_user):
-    return make_user(Role.checkin, "door-staff@example.org")
+def staff(db, make_user, door_staff):
+    """A check-in account on the door team of every event of the test, made before it or after."""
+    from eventsvc.events.models import Event
+
+    user = make_user(Role.checkin, "door-staff@example.org")
+    for event in db.session.scalars(sa.select(Event)).all():
+        add_member(db, event, user, "checkin")
+    door_staff.append(user)
+    return user
 
 
 @pytest.fixture

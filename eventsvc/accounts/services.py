@@ -214,19 +214,3 @@ def revoke_api_tokens(user, actor=None):
     )
     db.session.flush()
     return result.rowcount
-
-
-def can_manage(user, event):
-    """Admins manage every event, organizers the events they own."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    if user.role == Role.admin:
-        return True
-    return user.role == Role.organizer and event.owner_id == user.id
-
-
-def can_check_in(user, event):
-    """Check-in staff work the door of any event; organizers that of their own; admins every one."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    return user.role == Role.checkin or can_manage(user, event)

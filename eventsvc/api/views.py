@@ -11,7 +11,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
-from ..accounts.services import can_check_in, can_manage, find_api_token, record_token_use, token_use_is_stale
+from ..access import Permission, event_for
+from ..accounts.services import find_api_token, record_token_use, token_use_is_stale
+from ..teams.services import can, can_check_in
 from ..checkin import services as checkin_services
 from ..checkin.models import CheckinMethod
 from ..emails import normalize_email
@@ -108,6 +110,7 @@ def _bearer_user():
     if api_token is None:
         return None
     user = api_token.user
+    g.api_token_id = api_token.id  # the audit trail records which token acted
     if token_use_is_stale(api_token):
         _note_use(api_token)
     return user
@@ -128,8 +131,8 @@ def _note_use(api_token):
         db.session.rollback()
 
 
-def token_required(view=None, *, staff=False):
-    """An organizer (or admin) identified by `Authorization: Bearer <token>`; with staff=True, check-in staff too."""
+def token_required(view=None):
+    """Any active account identified by `Authorization: Bearer <token>`; what it may do is checked per event."""
 
     def decorate(view):
         @wraps(view)
@@ -137,8 +140,6 @@ def token_required(view=None, *, staff=False):
             user = _bearer_user()
             if user is None:
                 raise Unauthorized(_("Send a valid token: Authorization: Bearer <token>."))
-            if not (user.can_organize or (staff and user.role.value == "checkin")):
-                raise PermissionDenied()
             g.api_user = user
             refuse_malformed_json()
             return view(*args, **kwargs)
@@ -156,11 +157,9 @@ def _event_or_404(slug, **load):
     return event
 
 
-def _managed_event(slug):
-    event = _event_or_404(slug)
-    if not can_manage(g.api_user, event):
-        raise PermissionDenied(_("You do not manage this event."))
-    return event
+def _managed_event(slug, permission=Permission.manage):
+    """The event, when the token's user has `permission` on it (the access layer: 404, then 403)."""
+    return event_for(slug, permission)
 
 
 def _documented(*statuses, descriptions=None):
@@ -198,7 +197,9 @@ def list_events():
 @_documented(400, 401, 403, 422, *BODY_ERRORS)
 @_tag("events")
 def create_event(data):
-    """Create an event with its sessions in one body."""
+    """Create an event with its sessions in one body (organizers and admins; the caller becomes its owner)."""
+    if not g.api_user.can_organize:
+        raise PermissionDenied(_("Only organizers create events."))
     sessions = data.pop("sessions", [])
     event = event_services.create_event(g.api_user, data, sessions, actor=g.api_user)
     db.session.commit()
@@ -214,7 +215,7 @@ def get_event(slug):
     event = _event_or_404(slug)
     if event.status == EventStatus.draft:
         user = _bearer_user()
-        if user is None or not can_manage(user, event):
+        if user is None or not can(user, event, Permission.view):
             raise NotFound(_("No such event."))
     return event
 
@@ -360,7 +361,7 @@ def list_registrations(query, slug):
     `page` and `page_size` (at most 1000) choose the page; the `X-Pagination`
     header gives the total and the links to the other pages.
     """
-    event = _managed_event(slug)
+    event = _managed_event(slug, Permission.view)
     return registration_services.registrations_for(event, query.get("status")).options(
         selectinload(Registration.sessions), joinedload(Registration.event),
     )
@@ -432,7 +433,7 @@ def create_invitations(data, slug):
 @_tag("invitations")
 def list_invitations(query, slug):
     """The invitations of an event, newest first, with their state (no personal links); `status` and `q` filter."""
-    event = _managed_event(slug)
+    event = _managed_event(slug, Permission.view)
     return invitation_services.invitations_for(event, query.get("status"), query.get("q"))
 
 
@@ -471,7 +472,7 @@ def resend_invitation(slug, invitation_id):
 # ---- check-in ----------------------------------------------------------------------------
 
 @blp.route("/checkins", methods=["POST"])
-@token_required(staff=True)
+@token_required
 @blp.doc(security=[{"bearer": []}])
 @blp.arguments(schemas.CheckinIn)
 @blp.response(200, schemas.CheckinOut)
@@ -520,7 +521,7 @@ def attendance(slug):
     """Per session: registered, checked in on site, joined online, took part; and by sector and organization."""
     from ..attendees.services import attendance_report
 
-    event = _managed_event(slug)
+    event = _managed_event(slug, Permission.view)
     return attendance_report(event)
 
 

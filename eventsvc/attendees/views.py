@@ -6,7 +6,7 @@ from flask_login import current_user
 import hashlib
 
 from .. import clock
-from ..events.views import _public_event_or_404, managed_event_or_404, organizer_required
+from ..access import Permission, event_for, public_event, staff_required
 from ..extensions import cache, db
 from ..models_base import search_text
 from ..templating import current_locale
@@ -23,7 +23,7 @@ bp = Blueprint("attendees", __name__)
 
 @bp.route("/events/<slug>/attendees")
 def public_list(slug):
-    event = _public_event_or_404(slug)
+    event = public_event(slug)
     if not services.list_is_public(event, clock.now()):
         abort(404)
     group_by = request.args.get("group") if request.args.get("group") in services.GROUPINGS else "organization"
@@ -51,18 +51,18 @@ def unlist_me(token):
 # ---- the organizer ---------------------------------------------------------------------------
 
 @bp.route("/organizer/events/<slug>/attendance")
-@organizer_required
+@staff_required
 def attendance(slug):
-    event = managed_event_or_404(slug, with_sessions=True)
+    event = event_for(slug, Permission.view, with_sessions=True)
     return render_template("attendees/attendance.html", event=event, report=services.attendance_report(event),
                            list_public=services.list_is_public(event, clock.now()),
                            list_closes_at=services.list_closes_at(event))
 
 
 @bp.route("/organizer/events/<slug>/attendees/<any(publish, unpublish):action>", methods=["POST"])
-@organizer_required
+@staff_required
 def publish_list(slug, action):
-    event = managed_event_or_404(slug)
+    event = event_for(slug)
     published = action == "publish"
     return button_action(lambda: services.set_list_published(event, published, actor=current_user),
                          message=_("The attendee list is published.") if published
@@ -91,9 +91,9 @@ def list_filters(event):
 
 
 @bp.route("/organizer/events/<slug>/registrations.<any(csv, xlsx):kind>")
-@organizer_required
+@staff_required
 def export(slug, kind):
-    event = managed_event_or_404(slug, with_sessions=True)
+    event = event_for(slug, Permission.view, with_sessions=True)
     query = services.filtered_registrations(event, **list_filters(event))
     rows = services.export_rows(event, query, language=export_language())
     filename = f"registrations-{event.slug}.{kind}"
@@ -102,9 +102,9 @@ def export(slug, kind):
 
 
 @bp.route("/organizer/events/<slug>/sessions/<id:session_id>/sign-in-sheet")
-@organizer_required
+@staff_required
 def sign_in_sheet(slug, session_id):
-    event = managed_event_or_404(slug, with_sessions=True)
+    event = event_for(slug, Permission.view, with_sessions=True)
     session = next((s for s in event.sessions if s.id == session_id), None)
     if session is None:
         abort(404)

@@ -11,7 +11,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
 from .. import clock
-from ..accounts.services import can_manage
+from ..signals import checkin_created
+from ..teams.services import can_manage
 from ..collation import thai_order
 from ..errors import Conflict, DomainError, PermissionDenied, ValidationFailed
 from ..extensions import db
@@ -201,6 +202,8 @@ def check_in(registration, session, staff, method, nonce=None, now=None):
     active = db.session.scalar(sa.select(Checkin).where(
         Checkin.registration_id == registration.id, Checkin.session_id == session.id,
         Checkin.action == CheckinAction.check_in, Checkin.attempt == attempt))
+    if inserted:
+        checkin_created.send(active, actor=staff)
     return CheckinResult("checked_in" if inserted else "already_checked_in", active, registration)
 
 

@@ -1,13 +1,12 @@
 """The door: the one-tap check-in on /t/<code>, the page for handheld scanners, and the search by name."""
 from datetime import timedelta
-from functools import wraps
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
-from ..accounts.services import can_check_in
-from ..events import services as event_services
+from ..access import Permission, event_for, staff_required
+from ..teams.services import can_check_in
 from ..events.models import EventSession
 from ..extensions import db
 from ..forms_common import ActionForm
@@ -22,21 +21,8 @@ bp = Blueprint("checkin", __name__)
 
 
 def door_event_or_404(slug):
-    """The event (404), then whether the signed-in user may work its door (403)."""
-    event = event_services.get_event(slug, with_sessions=True)
-    if event is None:
-        abort(404)
-    if not can_check_in(current_user, event):
-        abort(403)
-    return event
-
-
-def staff_only(view):
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        return view(*args, **kwargs)
-    return wrapped
+    """The event (404), when the signed-in user may work its door (403)."""
+    return event_for(slug, Permission.door, with_sessions=True)
 
 
 def _session_of(event, session_id):
@@ -71,7 +57,7 @@ def _ticket_for_staff(code):
 
 
 @bp.route("/t/<code>/checkin", methods=["POST"])
-@staff_only
+@staff_required
 def ticket_checkin(code):
     registration = _ticket_for_staff(code)
     session_id = request.form.get("session_id", type=int) or 0
@@ -89,7 +75,7 @@ def ticket_checkin(code):
 
 
 @bp.route("/t/<code>/undo", methods=["POST"])
-@staff_only
+@staff_required
 def ticket_undo(code):
     """Undo the check-in of this ticket for one session (the staff member who did it, or an organizer; same day)."""
     registration = _ticket_for_staff(code)
@@ -163,7 +149,7 @@ def _wants_json():
 
 
 @bp.route("/organizer/events/<slug>/checkin")
-@staff_only
+@staff_required
 def door(slug):
     event = door_event_or_404(slug)
     session = _session_of(event, request.args.get("session", type=int)) or default_session(event)
@@ -173,7 +159,7 @@ def door(slug):
 
 
 @bp.route("/organizer/events/<slug>/checkin", methods=["POST"])
-@staff_only
+@staff_required
 def scan(slug):
     """A handheld scanner typed a code (or the whole ticket URL) and Enter."""
     event = door_event_or_404(slug)
@@ -201,7 +187,7 @@ def _found_at_door(slug, registration_id):
 
 
 @bp.route("/organizer/events/<slug>/checkin/registrations/<id:registration_id>", methods=["POST"])
-@staff_only
+@staff_required
 def check_in_found(slug, registration_id):
     """The "check in" button next to a name found by search."""
     event, session, registration = _found_at_door(slug, registration_id)
@@ -209,7 +195,7 @@ def check_in_found(slug, registration_id):
 
 
 @bp.route("/organizer/events/<slug>/checkin/registrations/<id:registration_id>/undo", methods=["POST"])
-@staff_only
+@staff_required
 def undo_found(slug, registration_id):
     """The "undo" button under a check-in: a new entry in the log, the count goes down."""
     event, session, registration = _found_at_door(slug, registration_id)
@@ -234,7 +220,7 @@ def _check_in_and_show(event, session, registration, method):
 
 
 @bp.route("/organizer/events/<slug>/checkin/counts.json")
-@staff_only
+@staff_required
 def counts(slug):
     event = door_event_or_404(slug)
     return jsonify({str(session_id): numbers for session_id, numbers in services.counts_by_session(event).items()})

@@ -21,6 +21,7 @@ from werkzeug.utils import secure_filename
 
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
+from ..teams.services import add_owner
 from ..models_base import utcnow
 from .signals import event_cancelled, session_cancelled
 from .models import (
@@ -285,6 +286,7 @@ def create_event(owner, data, sessions=(), actor=None):
     except IntegrityError:
         # Another organizer took the same address a moment ago.
         raise ValidationFailed(fields={"slug": [_l("This address is already taken.")]})
+    add_owner(event, owner)
     if status != EventStatus.draft:
         set_status(event, status, actor)
     return event

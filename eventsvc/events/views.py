@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import clock
-from ..accounts.services import can_manage
+from ..access import Permission, event_for, organizer_required, public_event, staff_required
+from ..teams.services import can_manage, visible_events_condition
 from ..livestream.services import embed_url, live_sessions, opens_at, public_recording_url, stream_state
 from ..extensions import db
 from ..errors import Conflict, ValidationFailed
@@ -33,18 +34,11 @@ def index():
     return render_template("events/index.html", events=events, window_state=window_state, live=live)
 
 
-def _public_event_or_404(slug, **load):
-    event = services.get_event(slug, **load)
-    if event is None or event.status == EventStatus.draft and not can_manage(current_user, event):
-        abort(404)
-    return event
-
-
 @bp.route("/events/<slug>")
 def event_page(slug):
     from ..attendees.services import list_is_public
 
-    event = _public_event_or_404(slug, with_sessions=True, with_attachments=True)
+    event = public_event(slug, with_sessions=True, with_attachments=True)
     now = clock.now()
     streams = {s.id: {"state": stream_state(s, now), "opens_at": opens_at(s),
                       "embed": embed_url(s.public_stream_url), "recording": public_recording_url(s, now)}
@@ -63,7 +57,7 @@ def event_page(slug):
 
 @bp.route("/events/<slug>/documents/<id:attachment_id>/<path:filename>")
 def download_attachment(slug, attachment_id, filename):
-    event = _public_event_or_404(slug)
+    event = public_event(slug)
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or attachment.event_id != event.id:
         abort(404)
@@ -76,35 +70,12 @@ def download_attachment(slug, attachment_id, filename):
 
 # ---- organizer ------------------------------------------------------------
 
-def organizer_required(view):
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not current_user.can_organize:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
-
-
-def managed_event_or_404(slug, **load):
-    """Load the event (404), then check that the signed-in user may manage it (403)."""
-    event = services.get_event(slug, **load)
-    if event is None:
-        abort(404)
-    if not can_manage(current_user, event):
-        abort(403)
-    return event
-
-
 @bp.route("/organizer/")
 @login_required
 def dashboard():
-    query = sa.select(Event).order_by(Event.starts_at.desc().nulls_last(), Event.id.desc())
-    if current_user.can_organize and not current_user.is_admin:
-        query = query.where(Event.owner_id == current_user.id)
-    elif not current_user.can_organize:  # check-in staff: the doors of published events
-        query = query.where(Event.status == EventStatus.published)
+    # Every event the person is on the team of (every event for an admin).
+    query = (sa.select(Event).where(visible_events_condition(current_user))
+             .order_by(Event.starts_at.desc().nulls_last(), Event.id.desc()))
     events = db.session.scalars(query).all()
     return render_template("events/organizer/dashboard.html", events=events)
 
@@ -136,15 +107,15 @@ def _manage_page(event, session_form=None, attachment_form=None, status=200):
 
 
 @bp.route("/organizer/events/<slug>")
-@organizer_required
+@staff_required
 def manage_event(slug):
-    return _manage_page(managed_event_or_404(slug, with_sessions=True, with_attachments=True))
+    return _manage_page(event_for(slug, Permission.view, with_sessions=True, with_attachments=True))
 
 
 @bp.route("/organizer/events/<slug>/edit", methods=["GET", "POST"])
-@organizer_required
+@staff_required
 def edit_event(slug):
-    event = managed_event_or_404(slug)
+    event = event_for(slug)
     form = EventForm(obj=event)
     done = save_form(
         form, lambda: services.update_event(event, form.service_data(), actor=current_user),
@@ -155,9 +126,9 @@ def edit_event(slug):
 
 
 @bp.route("/organizer/events/<slug>/publish", methods=["POST"])
-@organizer_required
+@staff_required
 def publish_event(slug):
-    event = managed_event_or_404(slug)
+    event = event_for(slug)
     return button_action(lambda: services.publish_event(event, actor=current_user),
                          message=_("The event is published."), next_url=url_for("events.manage_event", slug=slug))
 
@@ -198,22 +169,22 @@ def _cancel_dialog(event, session=None):
 
 
 @bp.route("/organizer/events/<slug>/cancel", methods=["GET", "POST"])
-@organizer_required
+@staff_required
 def cancel_event(slug):
-    return _cancel_dialog(managed_event_or_404(slug, with_sessions=True))
+    return _cancel_dialog(event_for(slug, with_sessions=True))
 
 
 @bp.route("/organizer/events/<slug>/sessions/<id:session_id>/cancel", methods=["GET", "POST"])
-@organizer_required
+@staff_required
 def cancel_session(slug, session_id):
-    event = managed_event_or_404(slug, with_sessions=True)
+    event = event_for(slug, with_sessions=True)
     return _cancel_dialog(event, _managed_session_or_404(event, session_id))
 
 
 @bp.route("/organizer/events/<slug>/sessions", methods=["POST"])
-@organizer_required
+@staff_required
 def add_session(slug):
-    event = managed_event_or_404(slug)
+    event = event_for(slug)
     form = SessionForm()
     done = save_form(
         form, lambda: services.add_session(event, form.service_data(), actor=current_user),
@@ -231,9 +202,9 @@ def _managed_session_or_404(event, session_id):
 
 
 @bp.route("/organizer/events/<slug>/sessions/<id:session_id>/edit", methods=["GET", "POST"])
-@organizer_required
+@staff_required
 def edit_session(slug, session_id):
-    event = managed_event_or_404(slug)
+    event = event_for(slug)
     session = _managed_session_or_404(event, session_id)
     form = SessionForm(obj=session)
     done = save_form(
@@ -246,18 +217,18 @@ def edit_session(slug, session_id):
 
 
 @bp.route("/organizer/events/<slug>/sessions/<id:session_id>/delete", methods=["POST"])
-@organizer_required
+@staff_required
 def delete_session(slug, session_id):
-    event = managed_event_or_404(slug)
+    event = event_for(slug)
     session = _managed_session_or_404(event, session_id)
     return button_action(lambda: services.delete_session(session, actor=current_user),
                          message=_("The session was deleted."), next_url=url_for("events.manage_event", slug=slug))
 
 
 @bp.route("/organizer/events/<slug>/attachments", methods=["POST"])
-@organizer_required
+@staff_required
 def add_attachment(slug):
-    event = managed_event_or_404(slug)
+    event = event_for(slug)
     form = AttachmentForm()
     done = save_form(
         form, lambda: services.add_attachment(event, form.file.data, form.title.data, actor=current_user),
@@ -268,9 +239,9 @@ def add_attachment(slug):
 
 
 @bp.route("/organizer/events/<slug>/attachments/<id:attachment_id>/delete", methods=["POST"])
-@organizer_required
+@staff_required
 def delete_attachment(slug, attachment_id):
-    event = managed_event_or_404(slug)
+    event = event_for(slug)
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or attachment.event_id != event.id:
         abort(404)

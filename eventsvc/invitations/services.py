@@ -19,7 +19,7 @@ from ..extensions import db
 from ..mail.models import MessageStatus, OutboxMessage
 from ..mail.services import enqueue, enqueue_many
 from ..models_base import contains_any, search_text, utcnow
-from ..signals import personal_link_requested
+from ..signals import personal_link_requested, registration_cancelled as registration_cancelled_signal
 from ..spreadsheets import Column, table
 from ..tokens import digest, new_seed, token_for, well_formed
 from . import importing
@@ -260,11 +260,15 @@ def claim(invitation, now):
     return changed == 1
 
 
-def registration_cancelled(invitation_id, now):
+@registration_cancelled_signal.connect
+def give_invitation_back(registration, now=None, **kwargs):
     """The invitee cancelled (or was cancelled): the invitation is theirs again, as "declined", link working."""
+    if registration.invitation_id is None:
+        return
     table = Invitation.__table__
     db.session.execute(
-        sa.update(table).where(table.c.id == invitation_id, table.c.status == InvitationStatus.registered.value)
+        sa.update(table).where(table.c.id == registration.invitation_id,
+                               table.c.status == InvitationStatus.registered.value)
         .values(status=InvitationStatus.declined.value, declined_at=now, decline_reason="")
     )
 

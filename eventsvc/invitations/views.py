@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..spreadsheets import csv_response, export_language
-from ..events.views import managed_event_or_404, organizer_required
+from ..access import Permission, event_for, staff_required
 from ..extensions import db, limiter
 from ..forms_common import apply_field_errors, button_action
 from ..errors import DomainError, ValidationFailed
@@ -74,15 +74,15 @@ def _list_page(event, invite_form=None, import_form=None, status=200, **extra):
 
 
 @bp.route("/organizer/events/<slug>/invitations")
-@organizer_required
+@staff_required
 def event_invitations(slug):
-    return _list_page(managed_event_or_404(slug))
+    return _list_page(event_for(slug, Permission.view))
 
 
 @bp.route("/organizer/events/<slug>/invitations", methods=["POST"])
-@organizer_required
+@staff_required
 def add_invitation(slug):
-    event = managed_event_or_404(slug)
+    event = event_for(slug)
     form = InviteForm()
     if not form.validate_on_submit():
         return _list_page(event, invite_form=form, status=422)
@@ -108,9 +108,9 @@ def add_invitation(slug):
 
 
 @bp.route("/organizer/events/<slug>/invitations/import", methods=["POST"])
-@organizer_required
+@staff_required
 def import_invitations(slug):
-    event = managed_event_or_404(slug)
+    event = event_for(slug)
     form = ImportForm()
     if not form.validate_on_submit():
         return _list_page(event, import_form=form, status=422)
@@ -156,24 +156,24 @@ ROW_ACTIONS = {
 
 @bp.route("/organizer/events/<slug>/invitations/<id:invitation_id>/<any(resend, revoke, reissue):action>",
           methods=["POST"])
-@organizer_required
+@staff_required
 def invitation_action(slug, invitation_id, action):
-    event = managed_event_or_404(slug)
+    event = event_for(slug)
     invitation = _invitation_or_404(event, invitation_id)
     service, message = ROW_ACTIONS[action]
     return button_action(lambda: service(invitation, actor=current_user), message=message, next_url=_back(slug))
 
 
 @bp.route("/organizer/events/<slug>/invitations/send-unsent", methods=["POST"])
-@organizer_required
+@staff_required
 def send_unsent(slug):
-    event = managed_event_or_404(slug)
+    event = event_for(slug)
     return button_action(lambda: services.send_unsent(event, actor=current_user),
                          message=lambda n: _("%(n)d invitations will be sent.", n=n), next_url=_back(slug))
 
 
 @bp.route("/organizer/events/<slug>/invitations.csv")
-@organizer_required
+@staff_required
 def export(slug):
-    event = managed_event_or_404(slug)
+    event = event_for(slug, Permission.view)
     return csv_response(services.export_rows(event, language=export_language()), f"invitations-{event.slug}.csv")

@@ -3,7 +3,7 @@ from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..events.views import managed_event_or_404, organizer_required
+from ..access import Permission, event_for, staff_required
 from ..extensions import db
 from ..forms_common import button_action
 from . import services
@@ -16,9 +16,9 @@ bp = Blueprint("mail", __name__)
 
 
 @bp.route("/organizer/events/<slug>/messages")
-@organizer_required
+@staff_required
 def event_messages(slug):
-    event = managed_event_or_404(slug)
+    event = event_for(slug, Permission.view)
     status = request.args.get("status")
     status = MessageStatus(status) if status in MessageStatus.__members__ else None
     page = db.paginate(services.messages_for_event(event, status), per_page=100, max_per_page=500)
@@ -28,9 +28,9 @@ def event_messages(slug):
 
 
 @bp.route("/organizer/events/<slug>/messages/retry", methods=["POST"])
-@organizer_required
+@staff_required
 def retry_failed(slug):
-    event = managed_event_or_404(slug)
+    event = event_for(slug)
     return button_action(lambda: services.retry_failed(event, actor=current_user),
                          message=_("Failed messages will be tried again."),
                          next_url=url_for("mail.event_messages", slug=slug))

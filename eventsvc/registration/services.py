@@ -20,7 +20,7 @@ from ..extensions import db
 from ..mail.services import enqueue, enqueue_many
 from ..models_base import utcnow
 from ..tickets.codes import new_ticket_id
-from ..signals import personal_link_requested
+from ..signals import personal_link_requested, registration_cancelled, registration_created
 from ..tokens import digest, new_seed, token_for
 from .models import MANAGE_PURPOSE, Attendance, Registration, RegistrationStatus, Sector, registration_sessions
 
@@ -228,6 +228,7 @@ def register(event, data, *, invitation=None, submission_key=None, actor=None, n
     _expire_counters(event)
     registration = _attach(Registration(id=new_id, **values), event, sessions)
     notify(registration, "registration_confirmed" if confirmed else "registration_waitlisted")
+    registration_created.send(registration, actor=actor)
     return RegistrationResult(registration, True, manage_token)
 
 
@@ -412,7 +413,7 @@ def _lock_for_seats(registration):
     db.session.expire(registration, ["sessions"])
 
 
-def cancel_registration(registration, actor=None, now=None):
+def cancel_registration(registration, actor=None, now=None, reason=""):
     """Cancel; a confirmed person's seat goes to the next on the waitlist. Idempotent.
 
     A registration made through an invitation gives the invitation back to
@@ -439,10 +440,7 @@ def cancel_registration(registration, actor=None, now=None):
     if changed != 1:
         return []
     notify(registration, "registration_cancelled")
-    if registration.invitation_id is not None:
-        from ..invitations.services import registration_cancelled
-
-        registration_cancelled(registration.invitation_id, now)
+    registration_cancelled.send(registration, actor=actor, reason=reason, now=now)
     promoted = []
     if previous == RegistrationStatus.confirmed:
         _release_seats(event, registration.sessions)

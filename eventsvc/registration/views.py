@@ -9,7 +9,7 @@ from wtforms.widgets import RadioInput
 
 from ..emails import normalize_email
 from ..errors import CapacityReached, InvitationInvalid, InvitationRequired, RegistrationClosed, ValidationFailed
-from ..events.views import _public_event_or_404, managed_event_or_404, organizer_required
+from ..access import Permission, event_for, public_event, staff_required
 from ..extensions import db, limiter
 from ..forms_common import ActionForm, apply_field_errors, button_action, save_form
 from ..headers import personal
@@ -67,7 +67,7 @@ def _registration_form(event, invitation=None):
 @limiter.limit(lambda: current_app.config["RATELIMIT_REGISTER"], methods=["POST"])
 @limit_wrong_invitations
 def register(slug):
-    event = _public_event_or_404(slug, with_sessions=True)
+    event = public_event(slug, with_sessions=True)
     token = request.args.get("invite")
     invitation = load_invitation(event, token)
     state = services.window_state(event)
@@ -151,7 +151,7 @@ def my_link_form(**data):
 @limiter.limit(lambda: current_app.config["RATELIMIT_MY_LINK"], methods=["POST"])
 def my_link(slug):
     """"Lost your link?": an address in, the same answer out; its personal link is mailed when it is registered."""
-    event = _public_event_or_404(slug)
+    event = public_event(slug)
     form = MyLinkForm(prefix="lost")
     if not form.validate_on_submit():
         return render_template("registration/my_link.html", event=event, my_link_form=form, sent=False), \
@@ -168,7 +168,7 @@ def my_link(slug):
 @limit_wrong_invitations
 def decline(slug):
     """The invitee cannot come (the button on their invitation's form)."""
-    event = _public_event_or_404(slug, with_sessions=True)
+    event = public_event(slug, with_sessions=True)
     token = request.args.get("invite")
     invitation = load_invitation(event, token)
     if invitation is None:
@@ -257,12 +257,12 @@ def erase_my_data(token):
 
 
 @bp.route("/organizer/events/<slug>/registrations")
-@organizer_required
+@staff_required
 def event_registrations(slug):
     from ..attendees.views import registrations_page
     from ..checkin.services import checked_in_among
 
-    event = managed_event_or_404(slug, with_sessions=True)
+    event = event_for(slug, Permission.view, with_sessions=True)
     if not 1 <= request.args.get("page", 1, type=int) <= 1_000_000:
         abort(404)
     filters, page = registrations_page(event)
@@ -274,9 +274,9 @@ def event_registrations(slug):
 
 
 @bp.route("/organizer/events/<slug>/registrations/<id:registration_id>/cancel", methods=["POST"])
-@organizer_required
+@staff_required
 def organizer_cancel(slug, registration_id):
-    event = managed_event_or_404(slug)
+    event = event_for(slug)
     registration = db.session.get(Registration, registration_id)
     if registration is None or registration.event_id != event.id:
         abort(404)

@@ -2,10 +2,10 @@
 from flask import Blueprint, Response, abort, render_template
 from flask_login import current_user
 
-from ..accounts.services import can_check_in
+from ..teams.services import can_check_in
 from ..checkin import services as checkin_services
 from ..events.services import feed_events
-from ..events.views import _public_event_or_404
+from ..access import public_event
 from ..extensions import db
 from ..forms_common import ActionForm
 from ..headers import personal
@@ -65,7 +65,7 @@ def ics_response(data, filename):
 
 @bp.route("/events/<slug>/calendar.ics")
 def event_calendar(slug):
-    event = _public_event_or_404(slug, with_sessions=True)
+    event = public_event(slug, with_sessions=True)
     return ics_response(calendar.event_ics(event, current_locale()), f"{event.slug}.ics")
 
 
