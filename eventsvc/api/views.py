@@ -24,11 +24,13 @@ from ..events.models import EventStatus
 from ..extensions import db, limiter
 from ..invitations import services as invitation_services
 from ..jsonbody import refuse_malformed_json
-from ..invitations.views import forgive_wrong_invitation, limit_wrong_invitations, load_invitation
+from ..invitations.links import forgive_wrong_invitation, limit_wrong_invitations, load_invitation
 from ..registration import services as registration_services
 from ..registration.models import Registration
 from ..registration.personal_links import may_mail_link_to
 from . import schemas
+from .. import clock
+from ..attendees.services import attendance_report, list_is_public, public_attendees
 
 # How a surrogate gets into JSON text (as raw bytes it is not UTF-8, which the parser refuses anyway).
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
@@ -519,8 +521,6 @@ def check_in(data):
 @_tag("attendance")
 def attendance(slug):
     """Per session: registered, checked in on site, joined online, took part; and by sector and organization."""
-    from ..attendees.services import attendance_report
-
     event = _managed_event(slug, Permission.view)
     return attendance_report(event)
 
@@ -535,9 +535,6 @@ def attendees(slug):
     404 while the organizer has not published it, and after it unpublished
     itself (EVENTSVC_ATTENDEE_LIST_DAYS after the event).
     """
-    from .. import clock
-    from ..attendees.services import list_is_public, public_attendees
-
     event = _event_or_404(slug)
     if not list_is_public(event, clock.now()):
         raise NotFound(_("The list of participants is not published."))

@@ -15,6 +15,7 @@ from ..models_base import contains_any, search_text
 from ..events.models import EventFormat
 from ..spreadsheets import Column, table
 from ..registration.models import Attendance, Registration, RegistrationStatus, Sector, format_name, registration_sessions
+from ..checkin.services import counts_by_session
 
 GROUPINGS = ("organization", "sector")
 
@@ -98,8 +99,6 @@ def stop_listing_me(registration, actor=None):
 
 def attendance_report(event):
     """Per session: registered, checked in on site, joined online, took part (either); by sector and organization."""
-    from ..checkin.services import counts_by_session
-
     confirmed = sa.and_(Registration.event_id == event.id, Registration.status == RegistrationStatus.confirmed)
     door = counts_by_session(event)  # registered and checked in, as the door shows them
     online = dict(db.session.execute(

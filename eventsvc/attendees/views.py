@@ -7,14 +7,14 @@ import hashlib
 
 from .. import clock
 from ..access import Permission, event_for, public_event, staff_required
-from ..extensions import cache, db
+from ..extensions import cache
 from ..models_base import search_text
 from ..templating import current_locale
 from ..forms_common import button_action
-from ..registration.models import Attendance, RegistrationStatus, Sector
 from ..registration.personal_links import registration_by_token_or_404
 from ..spreadsheets import csv_response, export_language, xlsx_response
 from . import services
+from .filters import list_filters
 
 bp = Blueprint("attendees", __name__)
 
@@ -70,26 +70,6 @@ def publish_list(slug, action):
                          next_url=url_for("attendees.attendance", slug=slug))
 
 
-def list_filters(event):
-    """The organizer's filters from the query string; 400 for a value that is not one of the allowed ones."""
-    args = request.args
-    filters = {
-        "status": args.get("status") or None, "session": args.get("session", type=int) or None,
-        "sector": args.get("sector") or None, "attendance": args.get("attendance") or None,
-        "checked_in": args.get("checked_in") or None, "q": args.get("q", "")[:100],
-        "sort": args.get("sort") or None,
-    }
-    allowed = {"status": [s.value for s in RegistrationStatus], "sector": [s.value for s in Sector],
-               "attendance": [a.value for a in Attendance], "checked_in": ["yes", "no"],
-               "sort": list(services.SORTS)}
-    for name, values in allowed.items():
-        if filters[name] is not None and filters[name] not in values:
-            abort(400)
-    if filters["session"] is not None and filters["session"] not in {s.id for s in event.sessions}:
-        abort(400)
-    return filters
-
-
 @bp.route("/organizer/events/<slug>/registrations.<any(csv, xlsx):kind>")
 @staff_required
 def export(slug, kind):
@@ -112,10 +92,3 @@ def sign_in_sheet(slug, session_id):
     return render_template("attendees/sign_in_sheet.html", event=event, session=session, everyone=everyone,
                            onsite_only=services.sign_in_sheet_onsite_only(event, everyone),
                            people=services.sign_in_sheet(event, session, everyone))
-
-
-def registrations_page(event):
-    """The organizer's list of registrations with its filters (the view lives in registration, the rules here)."""
-    filters = list_filters(event)
-    page = db.paginate(services.filtered_registrations(event, **filters), per_page=100, max_per_page=500)
-    return filters, page

@@ -21,6 +21,7 @@ from ..registration.models import Registration, RegistrationStatus, registration
 from ..tickets.codes import ticket_id_from
 from ..timefmt import BANGKOK, format_datetime, to_local
 from .models import Checkin, CheckinAction, CheckinMethod, active_condition
+from ..templating import current_locale
 
 _CODE_AT_END = re.compile(r"([A-Za-z0-9_-]{44})/?\s*$")
 _NONCE = re.compile(r"[\x21-\x7e]{1,64}")  # printable ASCII, as a scanner app's counter or UUID is
@@ -45,8 +46,6 @@ class CheckinRefused(Conflict):
 
 
 def _locale():
-    from ..templating import current_locale
-
     return current_locale()
 
 

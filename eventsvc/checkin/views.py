@@ -16,6 +16,7 @@ from ..tickets.views import ticket_page
 from ..timefmt import format_moment
 from . import services
 from .models import CheckinMethod
+from ..templating import current_locale
 
 bp = Blueprint("checkin", __name__)
 
@@ -127,8 +128,6 @@ def _outcome(event, session, registration=None, result=None, refusal=None, inval
 
 
 def _locale():
-    from ..templating import current_locale
-
     return current_locale()
 
 

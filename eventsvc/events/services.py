@@ -19,11 +19,11 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from werkzeug.utils import secure_filename
 
+from .. import clock
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..teams.services import add_owner
-from ..models_base import utcnow
-from .signals import event_cancelled, session_cancelled
+from .signals import event_cancelled, schedule_changed, seats_changed, session_cancelled, session_in_use
 from .models import (
     Attachment,
     Event,
@@ -57,7 +57,7 @@ _ENUMS = {
 
 def published_events():
     """Published events, upcoming first, then past ones, most recent first."""
-    now = utcnow()
+    now = clock.now()
     upcoming = sa.case((Event.ends_at >= now, 0), else_=1)
     return (
         sa.select(Event)
@@ -72,7 +72,7 @@ def feed_events():
     return (
         sa.select(Event)
         .where(sa.or_(Event.status == EventStatus.published,
-                      sa.and_(Event.status == EventStatus.cancelled, Event.ends_at >= utcnow())))
+                      sa.and_(Event.status == EventStatus.cancelled, Event.ends_at >= clock.now())))
         .order_by(Event.starts_at, Event.id)
     )
 
@@ -178,7 +178,7 @@ def suggest_slug(title_en, now=None):
     base = re.sub(r"[^a-z0-9]+", "-", unicodedata.normalize("NFKD", title_en or "").encode("ascii", "ignore")
                   .decode().lower()).strip("-")[:70].rstrip("-")
     if not base:
-        base = f"event-{(now or utcnow()).year}-{secrets.token_hex(3)}"
+        base = f"event-{(now or clock.now()).year}-{secrets.token_hex(3)}"
     slug, n = base, 1
     while get_event(slug) is not None:
         n += 1
@@ -314,9 +314,7 @@ def update_event(event, data, actor=None):
     if status is not None and status != event.status:
         set_status(event, status, actor, reason=data.get("cancel_reason", ""))
     if capacity_changed or waitlist_changed:
-        from ..registration.services import promote_waitlist
-
-        promote_waitlist(event)
+        seats_changed.send(event, actor=actor)
     return event
 
 
@@ -355,7 +353,7 @@ def set_status(event, status, actor=None, reason=""):
         reason = _clean_reason(reason)
     event.status = status
     if newly_cancelled:
-        event.cancelled_at = utcnow()
+        event.cancelled_at = clock.now()
         event.cancel_reason = reason
         db.session.flush()
         # Registrants, invitees who have not answered, reminders: each capability reacts on its own.
@@ -375,9 +373,7 @@ def _schedule_changed(event, sessions):
         session.sequence += 1
     if event.status == EventStatus.published and sessions:
         db.session.flush()
-        from ..registration.services import notify_schedule_change
-
-        notify_schedule_change(event, sessions)
+        schedule_changed.send(event, sessions=sessions)
 
 
 def publish_event(event, actor=None):
@@ -403,7 +399,7 @@ def cancel_session(session, reason, actor=None):
     reason = _clean_reason(reason, required=True)
     if not [s for s in event.sessions if s.cancelled_at is None and s.id != session.id]:
         raise Conflict(_l("This is the event's last session: cancel the whole event instead."))
-    session.cancelled_at = utcnow()
+    session.cancelled_at = clock.now()
     session.cancel_reason = reason
     db.session.flush()
     if event.status == EventStatus.published:
@@ -448,21 +444,14 @@ def update_session(session, data, actor=None):
         _schedule_changed(session.event, [session])
     db.session.flush()
     if capacity_changed:
-        from ..registration.services import promote_waitlist
-
-        promote_waitlist(session.event)
+        seats_changed.send(session.event, actor=actor)
     return session
 
 
 def delete_session(session, actor=None):
-    from ..registration.models import registration_sessions
-
     _refuse_if_cancelled(session.event)
-
-    taken = db.session.scalar(
-        sa.select(sa.func.count()).select_from(registration_sessions).where(registration_sessions.c.session_id == session.id)
-    )
-    if taken:
+    # Whoever keeps rows that name the session (registrations) says so; then it cannot go.
+    if any(in_use for _receiver, in_use in session_in_use.send(session)):
         raise Conflict(_l("People have registered for this session; it cannot be deleted."))
     event = session.event
     if event.status == EventStatus.published and len(event.sessions) == 1:

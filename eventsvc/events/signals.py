@@ -11,3 +11,12 @@ _signals = Namespace()
 event_cancelled = _signals.signal("event-cancelled")
 # sender: the EventSession, just cancelled on its own (session.cancel_reason); kwargs: actor
 session_cancelled = _signals.signal("session-cancelled")
+# sender: the Event whose capacity or waitlist setting just changed; kwargs: actor (seats may open to the waitlist)
+seats_changed = _signals.signal("seats-changed")
+# sender: the Event; kwargs: sessions, those whose time or place just changed (their registrants get the new entry)
+schedule_changed = _signals.signal("schedule-changed")
+# sender: an EventSession about to be deleted; each receiver returns True when rows of its own name the session
+session_in_use = _signals.signal("session-in-use")
+# sender: an Event about to be cancelled (or one of its sessions: kwargs session, else None); each receiver
+# returns (who, count) of the people it would tell: ("registrants", 12), ("invitees", 3). The dialog shows them.
+cancellation_audience = _signals.signal("cancellation-audience")

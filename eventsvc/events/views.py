@@ -1,12 +1,13 @@
 """Public event pages and the organizer's pages for events, sessions and documents."""
-from functools import wraps
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import clock
+from ..attendees.services import list_is_public
 from ..access import Permission, event_for, organizer_required, public_event, staff_required
 from ..teams.services import can_manage, visible_events_condition
 from ..livestream.services import embed_url, live_sessions, opens_at, public_recording_url, stream_state
@@ -17,7 +18,8 @@ from ..mail.services import counts_for_event as message_counts
 from ..registration.services import counts_by_status, online_counts_by_session, window_state
 from . import services
 from .forms import AttachmentForm, CancelForm, EventForm, SessionForm
-from .models import Attachment, Event, EventSession, EventStatus
+from .models import Attachment, Event, EventSession
+from .signals import cancellation_audience
 
 bp = Blueprint("events", __name__)
 
@@ -26,8 +28,6 @@ bp = Blueprint("events", __name__)
 
 @bp.route("/")
 def index():
-    from sqlalchemy.orm import selectinload
-
     events = db.session.scalars(services.published_events().options(selectinload(Event.sessions))).all()
     now = clock.now()
     live = {event.id: sessions for event in events if (sessions := live_sessions(event, now))}
@@ -36,8 +36,6 @@ def index():
 
 @bp.route("/events/<slug>")
 def event_page(slug):
-    from ..attendees.services import list_is_public
-
     event = public_event(slug, with_sessions=True, with_attachments=True)
     now = clock.now()
     streams = {s.id: {"state": stream_state(s, now), "opens_at": opens_at(s),
@@ -135,9 +133,6 @@ def publish_event(slug):
 
 def _cancel_dialog(event, session=None):
     """The cancel dialog (GET) and its answer (POST): it says who will be told and takes the reason."""
-    from ..invitations.services import count_unanswered
-    from ..registration.services import count_to_tell
-
     back = url_for("events.manage_event", slug=event.slug)
     if event.is_cancelled or (session is not None and session.cancelled_at is not None):
         # Opened twice, or in two tabs: nothing more to do, and no second round of messages.
@@ -162,10 +157,10 @@ def _cancel_dialog(event, session=None):
             flash(_("The event is cancelled; registration is closed and everyone affected will be told.")
                   if session is None else _("The session is cancelled; its registrants will be told."), "success")
             return redirect(back)
-    registrants = count_to_tell(event, session)
-    invitees = count_unanswered(event) if session is None else 0
+    audience = {"registrants": 0, "invitees": 0}
+    audience.update(answer for _receiver, answer in cancellation_audience.send(event, session=session) if answer)
     return render_template("events/organizer/cancel.html", event=event, session=session, form=form,
-                           registrants=registrants, invitees=invitees), 422 if form.errors else 200
+                           **audience), 422 if form.errors else 200
 
 
 @bp.route("/organizer/events/<slug>/cancel", methods=["GET", "POST"])

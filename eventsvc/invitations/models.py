@@ -5,6 +5,7 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import clock
 from ..extensions import db
 from ..models_base import StrEnum, UTCDateTime, enum_column, utcnow
 
@@ -73,7 +74,7 @@ class Invitation(db.Model):
     def state(self, now=None):
         """The status as the organizer sees it: pending and sent turn "expired" once past the expiry."""
         expiry = self.effective_expiry()
-        if self.status in (InvitationStatus.pending, InvitationStatus.sent) and expiry and (now or utcnow()) >= expiry:
+        if self.status in (InvitationStatus.pending, InvitationStatus.sent) and expiry and (now or clock.now()) >= expiry:
             return InvitationStatus.expired
         return self.status
 

@@ -10,20 +10,23 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from .. import clock
 from .. import labels
 from ..emails import normalize_email
 from ..errors import Conflict, InvitationInvalid, ValidationFailed
 from ..events.models import EventStatus
-from ..events.signals import event_cancelled
+from ..events.signals import cancellation_audience, event_cancelled
 from ..extensions import db
 from ..mail.models import MessageStatus, OutboxMessage
 from ..mail.services import enqueue, enqueue_many
-from ..models_base import contains_any, search_text, utcnow
+from ..models_base import contains_any, search_text
 from ..signals import personal_link_requested, registration_cancelled as registration_cancelled_signal
 from ..spreadsheets import Column, table
 from ..tokens import digest, new_seed, token_for, well_formed
 from . import importing
 from .models import TOKEN_PURPOSE, USABLE, Invitation, InvitationStatus
+from ..mail.render import external_url
+from ..registration.models import Registration
 
 LIMITS = {"email": 254, "name": 200, "organization": 300, "position": 200}
 LANGUAGES = {
@@ -129,7 +132,7 @@ def invite(event, invitees, *, actor=None, send=True, expires_at=None, positions
     the invitations made now, with their tokens, and the rejected rows with
     a reason. Everything is written with one INSERT per table.
     """
-    now = now or utcnow()
+    now = now or clock.now()
     _check_can_invite(event, send, expires_at, now)
     positions = list(positions) if positions is not None else list(range(len(invitees)))
     result = InviteResult()
@@ -209,8 +212,6 @@ def import_invitees(event, data, *, actor=None, send=True, expires_at=None, now=
 
 
 def invite_url(invitation_or_token, event=None):
-    from ..mail.render import external_url
-
     if isinstance(invitation_or_token, Invitation):
         event, token = invitation_or_token.event, invitation_or_token.token
     else:
@@ -222,7 +223,7 @@ def invite_url(invitation_or_token, event=None):
 
 def is_usable(invitation, now=None):
     expiry = invitation.effective_expiry()
-    return invitation.status in USABLE and not (expiry and (now or utcnow()) >= expiry)
+    return invitation.status in USABLE and not (expiry and (now or clock.now()) >= expiry)
 
 
 def find_usable(event, token, now=None):
@@ -274,8 +275,6 @@ def give_invitation_back(registration, now=None, **kwargs):
 
 
 def _has_active_registration(invitation):
-    from ..registration.models import Registration
-
     return db.session.scalar(sa.select(Registration.id).where(
         Registration.invitation_id == invitation.id, Registration.is_active)) is not None
 
@@ -293,7 +292,7 @@ def decline(invitation, reason="", now=None):
     A receipt goes to the invitee the first time; a second decline (a
     double click) only updates the reason.
     """
-    now = now or utcnow()
+    now = now or clock.now()
     if not is_usable(invitation, now):
         raise InvitationInvalid()
     try:
@@ -315,7 +314,7 @@ def decline(invitation, reason="", now=None):
 
 def resend(invitation, actor=None, now=None):
     """Send the invitation again, with the same link."""
-    now = now or utcnow()
+    now = now or clock.now()
     if invitation.event.status != EventStatus.published:
         raise Conflict(_l("Publish the event before sending invitations (the link leads to its page). "
                           "You can add invitees now without sending."))
@@ -330,7 +329,7 @@ def resend(invitation, actor=None, now=None):
 
 def send_unsent(event, actor=None, now=None):
     """Send every usable invitation that was never sent (added without sending, e.g. before publishing)."""
-    now = now or utcnow()
+    now = now or clock.now()
     waiting = [inv for inv in db.session.scalars(
         sa.select(Invitation).where(Invitation.event_id == event.id, Invitation.send_count == 0,
                                     Invitation.status.in_(USABLE))
@@ -353,7 +352,7 @@ def revoke(invitation, actor=None, now=None):
     if invitation.status == InvitationStatus.revoked:
         return invitation
     invitation.status = InvitationStatus.revoked
-    invitation.revoked_at = now or utcnow()
+    invitation.revoked_at = now or clock.now()
     db.session.flush()
     _cancel_pending_messages(invitation, _l("The invitation was withdrawn."))
     return invitation
@@ -362,7 +361,7 @@ def revoke(invitation, actor=None, now=None):
 def reissue(invitation, actor=None, expires_at=None, now=None):
     """A new link for the invitation (the old one stops working), sent at once: after a revocation,
     an expiry, or a link that went to the wrong person."""
-    now = now or utcnow()
+    now = now or clock.now()
     if invitation.status == InvitationStatus.registered and _has_active_registration(invitation):
         raise Conflict(_l("This person has registered already; cancel the registration instead."))
     _check_can_invite(invitation.event, True, expires_at, now)
@@ -385,7 +384,7 @@ def _cancel_pending_messages(invitation, reason):
         sa.update(OutboxMessage)
         .where(OutboxMessage.invitation_id == invitation.id, OutboxMessage.kind == "invitation",
                OutboxMessage.status == MessageStatus.pending)
-        .values(status=MessageStatus.cancelled, last_error=str(reason), failed_at=utcnow())
+        .values(status=MessageStatus.cancelled, last_error=str(reason), failed_at=clock.now())
         .execution_options(synchronize_session=False)
     )
 
@@ -395,7 +394,7 @@ def _default_expiry(event):
 
 
 def counts_by_state(event, now=None):
-    state = Invitation.state_expression(_default_expiry(event), now or utcnow())
+    state = Invitation.state_expression(_default_expiry(event), now or clock.now())
     rows = db.session.execute(
         sa.select(state, sa.func.count()).where(Invitation.event_id == event.id).group_by(state)
     ).all()
@@ -409,7 +408,7 @@ def invitations_for(event, state=None, search=None, now=None):
     """The event's invitations, newest first; `state` as the organizer sees it; `search` in e-mail, name, organization."""
     query = sa.select(Invitation).where(Invitation.event_id == event.id)
     if state is not None:
-        query = query.where(Invitation.state_expression(_default_expiry(event), now or utcnow()) == str(state))
+        query = query.where(Invitation.state_expression(_default_expiry(event), now or clock.now()) == str(state))
     search = search_text(search)
     if search:
         query = query.where(contains_any((Invitation.email, Invitation.name, Invitation.organization), search))
@@ -448,7 +447,7 @@ def export_rows(event, now=None, language=None):
 
     `language` "th"/"en" for the organizer's language, None for codes (spreadsheets.table).
     """
-    now = now or utcnow()
+    now = now or clock.now()
     query = sa.select(Invitation).where(Invitation.event_id == event.id).order_by(Invitation.id)
 
     def records():  # a generator: the query runs as the response streams, not before
@@ -492,13 +491,19 @@ def unanswered(event, now=None):
     instead (invitations/messages.py), so nobody hears of a cancellation of
     something they were never invited to.
     """
-    state = Invitation.state_expression(event.registration_closes_at or event.ends_at, now or utcnow())
+    state = Invitation.state_expression(event.registration_closes_at or event.ends_at, now or clock.now())
     return sa.select(Invitation).where(
         Invitation.event_id == event.id, state == InvitationStatus.sent.value).order_by(Invitation.id)
 
 
 def count_unanswered(event, now=None):
     return db.session.scalar(sa.select(sa.func.count()).select_from(unanswered(event, now).subquery()))
+
+
+@cancellation_audience.connect
+def _invitees_to_tell(event, session=None, **_):
+    """Cancelling the whole event tells the invitees who have not answered; a session's cancellation does not."""
+    return ("invitees", count_unanswered(event)) if session is None else None
 
 
 @event_cancelled.connect

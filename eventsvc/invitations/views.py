@@ -1,12 +1,12 @@
-"""The organizer's invitation pages, and the guard on personal links that the registration pages and the API share."""
-from flask import Blueprint, abort, current_app, g, render_template, request, url_for
+"""The organizer's invitation pages."""
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..spreadsheets import csv_response, export_language
 from ..access import Permission, event_for, staff_required
-from ..extensions import db, limiter
+from ..extensions import db
 from ..forms_common import apply_field_errors, button_action
 from ..errors import DomainError, ValidationFailed
 from . import services
@@ -14,42 +14,6 @@ from .forms import ImportForm, InviteForm
 from .models import InvitationStatus
 
 bp = Blueprint("invitations", __name__)
-
-
-# ---- the guard on personal links ------------------------------------------------
-
-def _offered_token():
-    """The invitation token this request carries, if any: ?invite=... or "invite" in a JSON body."""
-    if "invite" in request.args:
-        return request.args.get("invite")
-    body = request.get_json(silent=True) if request.is_json else None
-    return body.get("invite") if isinstance(body, dict) else None
-
-
-# Wrong invitation links count against one limit per address, shared by the
-# form, the decline button and the API, and across worker processes when
-# EVENTSVC_REDIS_URL is set. Only wrong links count; once over the limit,
-# every request with a link is answered 429 until the window has passed.
-limit_wrong_invitations = limiter.shared_limit(
-    lambda: current_app.config["RATELIMIT_INVITATION"],
-    scope="invitation-token",
-    exempt_when=lambda: _offered_token() is None,
-    deduct_when=lambda response: g.get("wrong_invitation", False),
-)
-
-
-def load_invitation(event, token):
-    """The usable invitation to `event` for `token`, or None; a wrong token is counted (see above)."""
-    if token is None:
-        return None
-    invitation = services.find_usable(event, token)
-    g.wrong_invitation = invitation is None
-    return invitation
-
-
-def forgive_wrong_invitation():
-    """The link was used up by this same person a moment ago (a double click): not a wrong guess."""
-    g.wrong_invitation = False
 
 
 # ---- the organizer ---------------------------------------------------------------

@@ -21,8 +21,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import sqlalchemy as sa
 from flask import current_app
 
+from .. import clock
 from ..extensions import db, write_transactions
-from ..models_base import utcnow
 from . import kinds, render
 from .models import MessageStatus, OutboxMessage
 
@@ -260,7 +260,7 @@ def deliver_round(app, now=None, transport=None):
     """
     config = app.config
     report = DeliveryReport()
-    now = now or utcnow()
+    now = now or clock.now()
     own_transport = transport is None
     transport = transport or transport_for(app)
     lease = lease_seconds(config)
@@ -284,7 +284,7 @@ def deliver_round(app, now=None, transport=None):
             with write_transactions():
                 if isinstance(outcome, render.Rendered):
                     delivered = kinds.get(message.kind).delivered
-                    sent_at = utcnow()
+                    sent_at = clock.now()
                     if _finish(message.id, token, then=delivered and (lambda: delivered(message, sent_at)),
                                status=MessageStatus.sent.value, sent_at=sent_at, subject=outcome.subject,
                                attempts=message.attempts + 1, last_error=""):

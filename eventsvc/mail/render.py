@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from flask import current_app, render_template
 from flask_babel import force_locale
 
-from ..models_base import utcnow
+from .. import clock
 from ..site.views import agency_name
 from . import kinds
 
@@ -124,7 +124,7 @@ def to_mime(message, rendered):
     if rendered.reply_to:
         mime["Reply-To"] = rendered.reply_to
     mime["To"] = message.to_address
-    mime["Date"] = format_datetime(utcnow())
+    mime["Date"] = format_datetime(clock.now())
     mime["Message-ID"] = message.message_id
     mime["Auto-Submitted"] = "auto-generated"
     mime["Content-Language"] = message.locale

@@ -5,9 +5,9 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
 
+from .. import clock
 from ..errors import ValidationFailed
 from ..extensions import db
-from ..models_base import utcnow
 from . import kinds
 from .models import MessageStatus, OutboxMessage
 from .render import mail_domain
@@ -38,7 +38,7 @@ def enqueue(kind, *, to, locale, event_id=None, registration_id=None, invitation
     nothing is written and None is returned: a scheduled job can run twice,
     or on two machines, and the message still goes out once.
     """
-    values = _row(kind, to, locale, event_id, registration_id, invitation_id, params, dedupe_key, not_before, utcnow(),
+    values = _row(kind, to, locale, event_id, registration_id, invitation_id, params, dedupe_key, not_before, clock.now(),
                   mail_domain())
     if dedupe_key is None:
         return db.session.execute(_INSERT, values).scalar_one()
@@ -55,7 +55,7 @@ def enqueue_many(kind, messages):
     NOTHING), however many processes write the same ones at once. Returns
     how many rows were offered.
     """
-    now, domain = utcnow(), mail_domain()
+    now, domain = clock.now(), mail_domain()
     rows = [_row(kind, m["to"], m["locale"], m.get("event_id"), m.get("registration_id"), m.get("invitation_id"),
                  m.get("params"), m.get("dedupe_key"), m.get("not_before"), now, domain) for m in messages]
     if not rows:
@@ -91,7 +91,7 @@ def retry_failed(event, actor=None, now=None):
     return db.session.execute(
         sa.update(OutboxMessage)
         .where(OutboxMessage.event_id == event.id, OutboxMessage.status == MessageStatus.failed)
-        .values(status=MessageStatus.pending, attempts=0, due_at=now or utcnow(), failed_at=None,
+        .values(status=MessageStatus.pending, attempts=0, due_at=now or clock.now(), failed_at=None,
                 claim_token=None, claimed_until=None)
         .execution_options(synchronize_session=False)
     ).rowcount

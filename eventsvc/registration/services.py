@@ -10,15 +10,16 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
+from .. import clock
 from ..emails import normalize_email
 from ..errors import (
     CapacityReached, Conflict, InvitationInvalid, InvitationRequired, RegistrationClosed, ValidationFailed,
 )
 from ..events.models import Event, EventFormat, EventSession, EventStatus
-from ..events.signals import event_cancelled, session_cancelled
+from ..events.signals import cancellation_audience, event_cancelled, schedule_changed, seats_changed, session_cancelled, session_in_use
 from ..extensions import db
+from ..invitations.services import claim
 from ..mail.services import enqueue, enqueue_many
-from ..models_base import utcnow
 from ..tickets.codes import new_ticket_id
 from ..signals import personal_link_requested, registration_cancelled, registration_created
 from ..tokens import digest, new_seed, token_for
@@ -41,7 +42,7 @@ class WindowState:
 
 def window_state(event, now=None):
     """Whether registration for `event` is open at `now`, and if not, why."""
-    now = now or utcnow()
+    now = now or clock.now()
     if event.status == EventStatus.cancelled:
         return WindowState.cancelled
     if event.status != EventStatus.published:
@@ -183,12 +184,10 @@ def register(event, data, *, invitation=None, submission_key=None, actor=None, n
     clean = clean_registration_data(event, data)
     sessions = clean.pop("sessions")
     email_normalized = normalize_email(clean["email"])
-    now = now or utcnow()
+    now = now or clock.now()
     connection = db.session.connection()
 
     if invitation is not None:
-        from ..invitations.services import claim
-
         if not claim(invitation, now):
             raise InvitationInvalid()
     confirmed = _take_seats(event, sessions)
@@ -347,6 +346,17 @@ def _release_seats(event, sessions):
         connection.execute(_RELEASE_SESSION_SEATS, {"targets": [s.id for s in sessions]})
 
 
+@session_in_use.connect
+def _session_has_registrations(session, **_):
+    return db.session.scalar(sa.select(sa.literal(True)).select_from(registration_sessions)
+                             .where(registration_sessions.c.session_id == session.id).limit(1)) is not None
+
+
+@seats_changed.connect
+def _seats_changed(event, **_):
+    promote_waitlist(event)
+
+
 def promote_waitlist(event, now=None):
     """Confirm waitlisted people, first come first served, while seats allow.
 
@@ -354,7 +364,7 @@ def promote_waitlist(event, now=None):
     whose sessions still have room. Returns the promoted registrations.
     Nobody is promoted into a cancelled or finished event.
     """
-    now = now or utcnow()
+    now = now or clock.now()
     if event.is_cancelled or _is_over(event, now):
         return []
     promoted = []
@@ -371,7 +381,7 @@ def promote_waitlist(event, now=None):
         changed = db.session.execute(
             sa.update(Registration)
             .where(Registration.id == registration.id, Registration.status == RegistrationStatus.waitlisted)
-            .values(status=RegistrationStatus.confirmed, confirmed_at=now or utcnow())
+            .values(status=RegistrationStatus.confirmed, confirmed_at=now or clock.now())
             .execution_options(synchronize_session=False)
         ).rowcount
         if changed == 1:
@@ -420,7 +430,7 @@ def cancel_registration(registration, actor=None, now=None, reason=""):
     the invitee as "declined": its link works again until it expires, in
     case they change their mind, and the organizer sees who dropped out.
     """
-    now = now or utcnow()
+    now = now or clock.now()
     event = registration.event
     if registration.status == RegistrationStatus.cancelled:
         return []
@@ -509,7 +519,7 @@ def send_personal_link(event, email, now=None):
             db.session.flush()
         notify(registration, "personal_link")
     personal_link_requested.send(event, email_normalized=email_normalized, registration=registration,
-                                 now=now or utcnow())
+                                 now=now or clock.now())
     return registration
 
 
@@ -536,7 +546,7 @@ def can_change(registration, now=None):
 def can_cancel(registration, now=None):
     """Whether the person may still cancel: active, and the event not over."""
     event = registration.event
-    return registration.is_active and not _is_over(event, now or utcnow())
+    return registration.is_active and not _is_over(event, now or clock.now())
 
 
 def _is_over(event, now):
@@ -591,7 +601,7 @@ def update_registration(registration, data, actor=None, now=None):
         setattr(registration, key, value)
     registration.email_normalized = email_normalized
     registration.sessions = sessions
-    registration.updated_at = now or utcnow()
+    registration.updated_at = now or clock.now()
     db.session.flush()
     _expire_counters(event)
     if dropped and registration.status == RegistrationStatus.confirmed:
@@ -612,7 +622,7 @@ def erase_registration(registration, actor=None, now=None):
     from ..invitations.models import Invitation
     from ..mail.models import MessageStatus, OutboxMessage
 
-    now = now or utcnow()
+    now = now or clock.now()
     if registration.erased_at is not None:
         return registration
     if can_cancel(registration, now):
@@ -702,6 +712,11 @@ def _registrants_of(event, sessions=None):
     return db.session.execute(query.order_by(Registration.id)).all()
 
 
+@schedule_changed.connect
+def _schedule_changed(event, sessions, **_):
+    notify_schedule_change(event, sessions)
+
+
 def notify_schedule_change(event, sessions, now=None):
     """An updated calendar entry to everyone registered for `sessions`, a little later and once.
 
@@ -714,7 +729,7 @@ def notify_schedule_change(event, sessions, now=None):
     from sqlalchemy.orm.attributes import flag_modified
 
     from ..mail.models import MessageStatus, OutboxMessage
-    now = now or utcnow()
+    now = now or clock.now()
     changed = [s.id for s in sessions]
     waiting = {m.registration_id: m for m in db.session.scalars(sa.select(OutboxMessage).where(
         OutboxMessage.event_id == event.id, OutboxMessage.kind == "calendar_update",
@@ -734,9 +749,10 @@ def notify_schedule_change(event, sessions, now=None):
     return len(new)
 
 
-def count_to_tell(event, session=None):
+@cancellation_audience.connect
+def count_to_tell(event, session=None, **_):
     """How many registrants (confirmed or waitlisted) a cancellation of the event, or of `session`, tells."""
-    return len(_registrants_of(event, [session] if session is not None else None))
+    return "registrants", len(_registrants_of(event, [session] if session is not None else None))
 
 
 @event_cancelled.connect

@@ -9,6 +9,11 @@ from wtforms.widgets import RadioInput
 
 from ..emails import normalize_email
 from ..errors import CapacityReached, InvitationInvalid, InvitationRequired, RegistrationClosed, ValidationFailed
+from ..attendees.filters import list_filters
+from ..attendees.services import filtered_registrations
+from ..checkin.services import checked_in_among, checkins_of
+from ..tickets import calendar
+from ..timefmt import format_short_day, format_time_range
 from ..access import Permission, event_for, public_event, staff_required
 from ..extensions import db, limiter
 from ..forms_common import ActionForm, apply_field_errors, button_action, save_form
@@ -16,7 +21,7 @@ from ..headers import personal
 from ..invitations import services as invitation_services
 from ..invitations.forms import DeclineForm
 from ..invitations.services import registration_defaults
-from ..invitations.views import forgive_wrong_invitation, limit_wrong_invitations, load_invitation
+from ..invitations.links import forgive_wrong_invitation, limit_wrong_invitations, load_invitation
 from ..templating import current_locale
 from . import services
 from .forms import EditRegistrationForm, MyLinkForm, RegistrationForm
@@ -35,8 +40,6 @@ def _prepare_sessions(form, event):
 
 def _session_choices(event):
     locale = current_locale()
-    from ..timefmt import format_short_day, format_time_range
-
     return [
         SelectChoice(s.id, f"{s.name(locale)} — {format_short_day(s.starts_at, locale)} {format_time_range(s.starts_at, s.ends_at, locale)}")
         for s in event.sessions if s.cancelled_at is None
@@ -185,9 +188,6 @@ def decline(slug):
 
 
 def _my_page(registration, token, form=None, status=200):
-    from ..checkin.services import checkins_of
-    from ..tickets import calendar
-
     event = registration.event
     locale = current_locale()
     links = {session.id: calendar.third_party_add_links(registration, session, locale)
@@ -259,13 +259,11 @@ def erase_my_data(token):
 @bp.route("/organizer/events/<slug>/registrations")
 @staff_required
 def event_registrations(slug):
-    from ..attendees.views import registrations_page
-    from ..checkin.services import checked_in_among
-
     event = event_for(slug, Permission.view, with_sessions=True)
     if not 1 <= request.args.get("page", 1, type=int) <= 1_000_000:
         abort(404)
-    filters, page = registrations_page(event)
+    filters = list_filters(event)
+    page = db.paginate(filtered_registrations(event, **filters), per_page=100, max_per_page=500)
     checked = checked_in_among(page.items)
     return render_template(
         "registration/organizer_list.html", event=event, page=page, filters=filters, checked=checked,

@@ -17,9 +17,9 @@ from flask_babel import force_locale, gettext as _
 
 from .. import clock
 from ..livestream.services import public_recording_url
-from ..models_base import utcnow
 from ..timefmt import BANGKOK
 from ..events.venue import venue_line
+from ..mail.render import external_url
 
 PRODID = "-//eventsvc//Public consultations//TH"
 
@@ -69,7 +69,7 @@ def personal_uid(registration, session):
 def _entry(event, session, locale, *, url, location, description, cancelled=False, stamp=None, uid_value=None):
     entry = icalendar.Event()
     entry.add("uid", uid_value or uid(session))
-    entry.add("dtstamp", (stamp or utcnow()).astimezone(timezone.utc))
+    entry.add("dtstamp", (stamp or clock.now()).astimezone(timezone.utc))
     entry.add("dtstart", session.starts_at.astimezone(BANGKOK))
     entry.add("dtend", session.ends_at.astimezone(BANGKOK))
     entry.add("summary", _summary(event, session, locale))
@@ -114,8 +114,6 @@ def _recording_line(session):
 
 def event_ics(event, locale):
     """All sessions of one event, for anyone (no registrants-only link in it)."""
-    from ..mail.render import external_url
-
     with force_locale(locale):
         calendar = _calendar(event.title(locale), locale)
         _add_event(calendar, event, locale, external_url("events.event_page", slug=event.slug))
@@ -132,8 +130,6 @@ def _add_event(calendar, event, locale, url):
 
 def feed_ics(events, locale):
     """Every published event's sessions: a calendar to subscribe to."""
-    from ..mail.render import external_url
-
     with force_locale(locale):
         calendar = _calendar(_("Public consultations"), locale)
         for event in events:
@@ -159,8 +155,6 @@ def registration_ics(registration, locale):
 
 
 def personal_url(registration):
-    from ..mail.render import external_url
-
     token = registration.manage_token
     return external_url("registration.my_registration", token=token) if token else \
         external_url("events.event_page", slug=registration.event.slug)
@@ -177,8 +171,6 @@ def personal_location(registration, session, locale):
 
 def join_url(registration, session):
     """Where a registrant joins the session online: their stable join link (it records the attendance)."""
-    from ..mail.render import external_url
-
     token = registration.manage_token
     if token:
         return external_url("livestream.join", token=token, session_id=session.id)
@@ -195,8 +187,6 @@ def third_party_add_links(registration, session, locale):
     They hand the entry to a third party: it carries the public event page, never the personal link
     or the join link made from it (those stay in the registrant's own .ics).
     """
-    from ..mail.render import external_url
-
     event = registration.event
     page = external_url("events.event_page", slug=event.slug)
     if registration.attendance.value == "online":

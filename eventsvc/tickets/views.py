@@ -14,6 +14,8 @@ from ..registration.personal_links import registration_by_token_or_404
 from ..templating import current_locale
 from . import calendar, qr
 from .codes import ticket_id_from
+from sqlalchemy.orm import selectinload
+from ..events.models import Event
 
 bp = Blueprint("tickets", __name__)
 
@@ -71,10 +73,6 @@ def event_calendar(slug):
 
 @bp.route("/calendar.ics")
 def feed():
-    from sqlalchemy.orm import selectinload
-
-    from ..events.models import Event
-
     events = db.session.scalars(feed_events().options(selectinload(Event.sessions))).all()
     return ics_response(calendar.feed_ics(events, current_locale()), "events.ics")
 
