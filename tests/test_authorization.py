@@ -306,3 +306,22 @@ def test_an_unknown_event_is_a_404_for_everyone_signed_in(app, db):
                 if response.status_code != 404:
                     wrong.append(f"{method} {rule.rule} as {name}: {response.status_code}")
     assert not wrong, "\n".join(wrong)
+
+
+def test_a_stale_form_on_a_route_one_may_not_use_is_still_refused(app, db):
+    """A refused CSRF token makes the view run again to show its form (eventsvc/resubmit.py): the access check
+    in it must answer 403 or 404 as it would with a good token, never fail."""
+    app.test_client_class = IsolatedClient
+    users = _make_users(db)
+    world = World(db, users)
+    caller = Caller(app, db, "stranger", users["stranger"])
+    caller.ready(db)
+    wrong = []
+    for rule in app.url_map.iter_rules():
+        if ROUTES.get(rule.endpoint) not in ("view", "manage", "door", "team", "delete", "back_office", "member"):
+            continue
+        if "POST" in rule.methods and not rule.rule.startswith("/api/"):
+            response, _api = _call(caller, world, rule.endpoint, rule, "POST", "not-the-token")
+            if response.status_code not in (403, 404):
+                wrong.append(f"POST {rule.rule}: {response.status_code}")
+    assert not wrong, "\n".join(wrong)

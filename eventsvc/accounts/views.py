@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from .. import clock
-from ..errors import Conflict, NotFound, ValidationFailed
+from ..errors import Conflict, ValidationFailed
 from ..extensions import db, limiter, login_manager
 from ..forms_common import ActionForm, button_action, save_form
 from .forms import ChangePasswordForm, LoginForm, NewPasswordForm, NewUserForm
@@ -103,9 +103,10 @@ def change_password():
 def set_password(token):
     """A colleague added to a team chooses their password through the mailed link (signed, expiring, good once)."""
     user = user_for_token(token, clock.now())
-    if user is None:  # the same answer for a forged, expired or used link
-        raise NotFound(_("This link cannot be used: it may have been used already or expired. "
-                         "Ask the event's owner to add you again."))
+    if user is None:  # the same answer for a forged, expired or used link (an error page, also after a stale form)
+        return render_template("errors/error.html", status=404, message=_(
+            "This link cannot be used: it may have been used already or expired. "
+            "Ask the event's owner to add you again.")), 404
     form = NewPasswordForm()
     done = save_form(form, lambda: services.set_password_by_link(token, form.password.data),
                      message=_("Your password is set. Sign in with your e-mail and this password."),
