@@ -165,7 +165,7 @@ def add_member(event, email, role, actor):
     forget_roles(user)
     awaiting = user.awaits_password
     enqueue("team_account_created" if awaiting else "team_member_added", to=user.email,
-            locale=_locale(actor), event_id=event.id,
+            locale=_mail_locale(), event_id=event.id,
             params={"user_id": user.id, "role": role.value, "added_by": actor.email,
                     "issued_at": int(clock.now().timestamp())})
     record("team.member_added", actor=actor, event=event, target=user, role=role.value, email=user.email,
@@ -173,7 +173,7 @@ def add_member(event, email, role, actor):
     return member
 
 
-def _locale(actor):
+def _mail_locale():
     # The colleague reads the mail in the language the person adding them works in (Thai unless they chose English).
     return str(get_locale() or "th") if has_request_context() else "th"
 
