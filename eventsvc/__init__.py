@@ -104,6 +104,7 @@ def create_app(config=None):
     from .registration import messages as _registration_messages  # noqa: F401
     from .invitations import messages as _invitation_messages  # noqa: F401
     from .livestream import messages as _livestream_messages  # noqa: F401
+    from .teams import messages as _teams_messages  # noqa: F401
 
     rest_api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer", "description": "flask --app wsgi user token EMAIL"}
@@ -125,6 +126,7 @@ def create_app(config=None):
     from .livestream.views import bp as livestream_bp
     from .attendees.views import bp as attendees_bp
     from .site.views import bp as site_bp
+    from .teams.views import bp as teams_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(events_bp)
@@ -136,6 +138,7 @@ def create_app(config=None):
     app.register_blueprint(livestream_bp)
     app.register_blueprint(attendees_bp)
     app.register_blueprint(site_bp)
+    app.register_blueprint(teams_bp)
 
     # After the API: flask-smorest registers its own HTTPException handler.
     from . import errors

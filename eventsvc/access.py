@@ -15,9 +15,9 @@ from .errors import NotFound, PermissionDenied
 from .events import services as event_services
 from .events.models import EventStatus
 from .teams.models import Permission
-from .teams.services import can
+from .teams.services import can, role_on
 
-__all__ = ["Permission", "can", "caller", "event_for", "public_event", "staff_required", "organizer_required"]
+__all__ = ["Permission", "can", "caller", "event_for", "team_event", "public_event", "staff_required", "organizer_required"]
 
 
 def caller():
@@ -26,12 +26,26 @@ def caller():
 
 
 def event_for(slug, permission=Permission.manage, **load):
-    """The event at `slug` (404 if none), when the caller has `permission` on it (403 otherwise)."""
+    """The event at `slug` (404 if none), when the caller has `permission` on it (403 otherwise).
+
+    `permission` may be a tuple: any one of them will do (the back office page opens for viewers and door staff).
+    """
     event = event_services.get_event(slug, **load)
     if event is None:
         raise NotFound(_l("No such event."))
-    if not can(caller(), event, permission):
+    wanted = permission if isinstance(permission, tuple) else (permission,)
+    if not any(can(caller(), event, p) for p in wanted):
         raise PermissionDenied(_l("You are not on this event's team in a role that may do this."))
+    return event
+
+
+def team_event(slug, **load):
+    """The event at `slug` when the caller is on its team in any role (to leave it); 404, else 403."""
+    event = event_services.get_event(slug, **load)
+    if event is None:
+        raise NotFound(_l("No such event."))
+    if role_on(caller(), event) is None:
+        raise PermissionDenied(_l("You are not on this event's team."))
     return event
 
 

@@ -81,6 +81,7 @@ def load(instance_path):
         "REMEMBER_COOKIE_DURATION": timedelta(days=float(_env("REMEMBER_DAYS", "30"))),
         # A sign-in without "keep me signed in" ends after this many hours even if the browser stays open.
         "LOGIN_HOURS": float(_env("LOGIN_HOURS", "12")),
+        "SET_PASSWORD_LINK_HOURS": float(_env("SET_PASSWORD_LINK_HOURS", "72")),
         "BABEL_DEFAULT_LOCALE": "th",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Bangkok",
         "LANGUAGES": ("th", "en"),

@@ -192,7 +192,11 @@ def _flatten(messages, prefix=""):
 def _handle_csrf_error(error):
     if not wants_json():
         # The form comes back filled in with a fresh token (eventsvc/resubmit.py): never a dead end.
-        response = form_again()
+        try:
+            response = form_again()
+        except DomainError as error:  # the view refused before its form (not on the team: 403): that answer
+            db.session.rollback()
+            return error_response(error.status, error.code, error.message, error.fields)
         if response is not None:
             return response
     return error_response(400, "csrf", _l("The form has expired. Please reload the page and try again."))

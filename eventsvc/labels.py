@@ -49,6 +49,12 @@ ROLE = {
     "organizer": _l("Organizer"),
     "checkin": _l("Check-in staff"),
 }
+TEAM_ROLE = {
+    "owner": _l("Owner"),
+    "organizer": _l("Organizer"),
+    "checkin": _l("Check-in staff"),
+    "viewer": _l("Viewer (read only)"),
+}
 MESSAGE_STATUS = {
     "pending": _l("Waiting to be sent"),
     "sent": _l("Sent"),
@@ -73,6 +79,8 @@ MESSAGE_KIND = {
     "calendar_update": _l("Updated calendar entry"),
     "event_cancelled": _l("Event cancelled"),
     "reminder": _l("Reminder"),
+    "team_member_added": _l("Added to the team"),
+    "team_account_created": _l("Added to the team: choose a password"),
 }
 LANGUAGE = {
     "th": _l("Thai"),
@@ -84,7 +92,7 @@ ALL = {
     "event_status": EVENT_STATUS, "stream_visibility": STREAM_VISIBILITY,
     "attendance": ATTENDANCE, "sector": SECTOR, "registration_status": REGISTRATION_STATUS,
     "role": ROLE, "message_status": MESSAGE_STATUS, "message_kind": MESSAGE_KIND,
-    "invitation_status": INVITATION_STATUS, "language": LANGUAGE,
+    "invitation_status": INVITATION_STATUS, "language": LANGUAGE, "team_role": TEAM_ROLE,
 }
 
 

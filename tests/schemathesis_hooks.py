@@ -75,6 +75,9 @@ STATE_RULES = (
     # email-validator (RFC 6761 special-use domains, top-level domain rules).
     # The fields' descriptions say so.
     "Not a valid e-mail address.",
+    # The team: a colleague added twice, or an account an admin deactivated.
+    "already on the event's team.",
+    "This account is deactivated.",
 )
 
 

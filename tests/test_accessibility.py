@@ -218,7 +218,7 @@ ORGANIZER_PAGES = ["/organizer/", f"/organizer/events/{HEARING_SLUG}", f"/organi
                    "/organizer/events/new", f"/organizer/events/{FOCUS_SLUG}/registrations",
                    f"/organizer/events/{WORKSHOP_SLUG}/invitations", f"/organizer/events/{HEARING_SLUG}/checkin",
                    f"/organizer/events/{FOCUS_SLUG}/attendance", f"/organizer/events/{WORKSHOP_SLUG}/messages",
-                   "/organizer/users", "/organizer/password"]
+                   f"/organizer/events/{HEARING_SLUG}/team", "/organizer/users", "/organizer/password"]
 
 
 @pytest.mark.parametrize("width", VIEWPORTS)

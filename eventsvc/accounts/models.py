@@ -11,6 +11,12 @@ from ..extensions import db
 from ..models_base import StrEnum, UTCDateTime, enum_column, utcnow
 
 
+# A password hash that no password matches: an account made for a colleague (teams) has one until they
+# choose their password through the mailed link; "deactivated" replaces it if an admin deactivates them first.
+AWAITING_PASSWORD = "!awaiting-password:"
+NO_PASSWORD = "!deactivated:"
+
+
 def hash_token(token):
     """SHA-256 of a random token: the tokens are long and random, so no salt or slow hash is needed."""
     return hashlib.sha256(token.encode()).hexdigest()
@@ -53,6 +59,11 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self):
         return self.active
+
+    @property
+    def awaits_password(self):
+        """Made for a colleague who has not chosen a password yet (through the mailed link)."""
+        return self.password_hash.startswith(AWAITING_PASSWORD)
 
     @property
     def is_admin(self):

@@ -11,7 +11,8 @@ from ..clock import now
 from ..emails import normalize_email
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ..extensions import db
-from .models import ApiToken, LoginSession, Role, User, hash_token
+from . import password_links
+from .models import AWAITING_PASSWORD, NO_PASSWORD, ApiToken, LoginSession, Role, User, hash_token
 
 MIN_PASSWORD_LENGTH = 10
 # A hash to check against when the e-mail is unknown, so that a login takes
@@ -19,12 +20,18 @@ MIN_PASSWORD_LENGTH = 10
 _DUMMY_HASH = generate_password_hash("not a real password")
 
 
-def create_user(email, password, role=Role.organizer, name=""):
-    email = normalize_email(email)
+def valid_email(email):
+    """The address as accounts keep it, or a field error (a line break or any control character included)."""
+    if any(ord(ch) < 32 or ch == "\x7f" for ch in email or ""):
+        raise ValidationFailed(fields={"email": [_l("Not a valid e-mail address.")]})
     try:
-        email = validate_email(email, check_deliverability=False).normalized.lower()
+        return validate_email(normalize_email(email), check_deliverability=False).normalized.lower()
     except EmailNotValidError as error:
         raise ValidationFailed(fields={"email": [str(error)]})
+
+
+def create_user(email, password, role=Role.organizer, name=""):
+    email = valid_email(email)
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(
             fields={"password": [_l("At least %(n)d characters.", n=MIN_PASSWORD_LENGTH)]}
@@ -33,6 +40,33 @@ def create_user(email, password, role=Role.organizer, name=""):
         raise Conflict(_l("An account with this e-mail already exists."))
     user = User(email=email, name=name, role=Role(role), password_hash=generate_password_hash(password))
     db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def create_user_awaiting_password(email, role):
+    """An account for a colleague added to a team: inactive, no usable password until they choose one by link."""
+    email = valid_email(email)
+    if db.session.scalar(sa.select(User.id).where(User.email == email)):
+        raise Conflict(_l("An account with this e-mail already exists."))
+    user = User(email=email, role=Role(role), active=False,
+                password_hash=AWAITING_PASSWORD + secrets.token_hex(16))
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def set_password_by_link(token, password):
+    """The person chooses their first password through the mailed link: the account becomes active.
+
+    Any link that cannot be used (forged, expired, used, deactivated meanwhile) gets the same answer.
+    """
+    user = password_links.user_for_token(token, now())
+    if user is None:
+        raise NotFound(_l("This link cannot be used: it may have been used already or expired. "
+                          "Ask the event's owner to add you again."))
+    set_password(user, password, actor=user)
+    user.active = True
     db.session.flush()
     return user
 
@@ -85,6 +119,9 @@ def deactivate_user(user, actor=None):
     if actor is not None and actor.id == user.id:
         raise PermissionDenied(_l("You cannot deactivate your own account."))
     user.active = False
+    if user.awaits_password:
+        # Its set-password links must die with it: they would otherwise activate the account.
+        user.password_hash = NO_PASSWORD + secrets.token_hex(16)
     end_sessions(user)
     db.session.flush()
 

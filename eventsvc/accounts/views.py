@@ -7,11 +7,13 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from .. import clock
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db, limiter, login_manager
 from ..forms_common import ActionForm, button_action, save_form
 from .forms import ChangePasswordForm, LoginForm, NewPasswordForm, NewUserForm
 from .models import User
+from .password_links import user_for_token
 from . import services
 from .services import authenticate
 
@@ -95,6 +97,24 @@ def change_password():
         sign_in(user, remember=remember)
         return done
     return render_template("accounts/change_password.html", form=form), 422 if request.method == "POST" else 200
+
+
+@bp.route("/set-password/<token>", methods=["GET", "POST"])
+def set_password(token):
+    """A colleague added to a team chooses their password through the mailed link (signed, expiring, good once)."""
+    user = user_for_token(token, clock.now())
+    if user is None:  # the same answer for a forged, expired or used link (an error page, also after a stale form)
+        return render_template("errors/error.html", status=404, message=_(
+            "This link cannot be used: it may have been used already or expired. "
+            "Ask the event's owner to add you again.")), 404
+    form = NewPasswordForm()
+    done = save_form(form, lambda: services.set_password_by_link(token, form.password.data),
+                     message=_("Your password is set. Sign in with your e-mail and this password."),
+                     next_url=url_for(".login"))
+    if done is not None:
+        return done
+    return render_template("accounts/set_password.html", form=form, user=user), \
+        422 if request.method == "POST" else 200
 
 
 # ---- admins: the accounts ---------------------------------------------------------

@@ -8,6 +8,7 @@ TAGS = [
     {"name": "invitations", "description": "Organizers invite people to invite-only events, list, withdraw and resend invitations"},
     {"name": "check-in", "description": "Door staff check tickets in"},
     {"name": "attendance", "description": "Who took part, and the published list of participants"},
+    {"name": "team", "description": "The event's team: its owner adds and removes colleagues by e-mail, in a role"},
 ]
 
 

@@ -541,3 +541,7 @@ def attendees(slug):
     groups, shown, registered = public_attendees(event, request.args.get("q", ""), "sector")
     return {"event": event.slug, "registered": registered, "listed": shown,
             "attendees": [dict(person, sector=sector) for sector, people in groups for person in people]}
+
+
+# Routes of other capabilities on this blueprint, each in its own module (imported last: they import this one).
+from . import teams as _teams  # noqa: E402,F401  (the team's routes, on this blueprint)

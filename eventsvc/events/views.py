@@ -107,7 +107,8 @@ def _manage_page(event, session_form=None, attachment_form=None, status=200):
 @bp.route("/organizer/events/<slug>")
 @staff_required
 def manage_event(slug):
-    return _manage_page(event_for(slug, Permission.view, with_sessions=True, with_attachments=True))
+    # Door staff open it too: the template shows each person only the buttons their role may use.
+    return _manage_page(event_for(slug, (Permission.view, Permission.door), with_sessions=True, with_attachments=True))
 
 
 @bp.route("/organizer/events/<slug>/edit", methods=["GET", "POST"])
