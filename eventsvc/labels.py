@@ -73,6 +73,7 @@ MESSAGE_KIND = {
     "calendar_update": _l("Updated calendar entry"),
     "event_cancelled": _l("Event cancelled"),
     "reminder": _l("Reminder"),
+    "event_message": _l("Message from the organizer"),
 }
 LANGUAGE = {
     "th": _l("Thai"),
