@@ -369,3 +369,43 @@ def test_the_events_paragraph_appears_in_the_confirmation_and_a_reminder(app, db
     # No English paragraph: English readers get the Thai one rather than nothing.
     assert "ที่จอดรถมีจำกัด" in reminders[english.id].text
     assert "โปรดนำบัตร" not in reminders[thai.id].text  # each mail its own paragraph
+
+
+def test_nobody_matching_is_said_at_the_top_of_the_form(db, client, make_event, make_registration, login_as):
+    user = login_as("organizer")
+    event = make_event(owner=user, capacity=None)
+    make_registration(event, 1, sector="government")
+    page = client.get(f"/organizer/events/{event.slug}/mailings")
+    response = client.post(f"/organizer/events/{event.slug}/mailings", data={
+        "csrf_token": csrf_from(page.get_data(as_text=True)), "subject": "s", "body": "b", "sector": "academic",
+        "when": "now", "preview": "1"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="error-summary"' in html and "ไม่มีผู้ใดตรงตามเงื่อนไข" in html
+    assert written(db) == (0, 0, 0)
+
+
+def test_viewers_read_the_messages_page_and_only_organizers_write(app, client, db, make_event, make_registration, make_user,
+                                                                  organizer):
+    from conftest import PASSWORD
+
+    event = make_event(capacity=None)
+    make_registration(event, 1)
+    message = services.send(event, {"subject": "s", "body": "b"}, actor=organizer, now=utcnow())
+    db.session.commit()
+    pages = [f"/organizer/events/{event.slug}/mailings", f"/organizer/events/{event.slug}/mailings/{message.id}"]
+    posts = [f"/organizer/events/{event.slug}/mailings", f"/organizer/events/{event.slug}/mailings/notes",
+             f"/organizer/events/{event.slug}/mailings/{message.id}/cancel"]
+    for role, read, write in (("viewer", 200, 403), ("checkin", 403, 403), ("organizer", 200, None)):
+        user = make_user()
+        add_member(db, event, user, role)
+        client = app.test_client()  # a new browser per role (the `client` fixture made it an IsolatedClient)
+        client.post("/organizer/login", data={"email": user.email, "password": PASSWORD,
+                                              "csrf_token": csrf_from(client.get("/organizer/login").get_data(as_text=True))})
+        for url in pages:
+            assert client.get(url).status_code == read, (role, url)
+        token = csrf_from(client.get("/organizer/password").get_data(as_text=True))
+        for url in posts if write else ():
+            assert client.post(url, data={"csrf_token": token, "subject": "x", "body": "y", "when": "now",
+                                          "send": "1"}).status_code == write, (role, url)
+    assert written(db) == (1, 1, 1)

@@ -39,7 +39,10 @@ def event_mailings(slug):
 
 
 def _put_errors(form, fields):
-    # The services name the filter's fields "filter.<key>"; the form has them at the top level.
+    # The services name the filter's fields "filter.<key>"; the form has them at the top level. An error of
+    # the filter as a whole (nobody matches) is the form's own, shown in the summary.
+    fields = dict(fields)
+    form.form_errors.extend(str(message) for message in fields.pop("filter", ()))
     apply_field_errors(form, {name.removeprefix("filter."): messages for name, messages in fields.items()},
                        default_field=form.status)
 
