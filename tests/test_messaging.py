@@ -1,5 +1,6 @@
 """Messages to registrants: the recipients are exactly the filter's, previewed per language, sent or scheduled through the outbox."""
 import itertools
+import re
 from datetime import timedelta
 
 import pytest
@@ -315,7 +316,14 @@ def test_the_preview_shows_each_language_and_its_count_before_anything_is_sent(d
     assert 'id="preview-reply-to-th">contact@agency.go.th' in html
     assert written(db) == (0, 0, 0)
 
-    sent = client.post(f"/organizer/events/{event.slug}/mailings", data=dict(form, send="1"))
+    previewed = re.search(r'name="previewed" type="hidden" value="([0-9a-f]+)"', html).group(1)
+    # Changed after the preview: shown again, not sent.
+    again = client.post(f"/organizer/events/{event.slug}/mailings", data=dict(form, subject="อื่น", send="1",
+                                                                               previewed=previewed))
+    assert again.status_code == 200 and 'id="changed-since-preview"' in again.get_data(as_text=True)
+    assert written(db) == (0, 0, 0)
+
+    sent = client.post(f"/organizer/events/{event.slug}/mailings", data=dict(form, send="1", previewed=previewed))
     assert sent.status_code == 302
     assert written(db) == (1, 3, 1)
     message_page = client.get(sent.headers["Location"]).get_data(as_text=True)

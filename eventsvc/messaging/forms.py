@@ -1,6 +1,9 @@
 """The organizer's forms: a message to a filtered set of people, and the event's own paragraph in its mails."""
 from flask_babel import lazy_gettext as _l
-from wtforms import RadioField, SelectField, StringField, TextAreaField
+import hashlib
+import json
+
+from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length
 
@@ -40,6 +43,8 @@ class MessageForm(AppForm):
                                                    "filters on Anyone."))
     when = RadioField(_l("When"), choices=[SelectChoice("now", _l("Send now")), SelectChoice("later", _l("At a set time"))], default="now")
     send_at = BangkokDateTimeField(_l("Send at (Bangkok time)"))
+    # What the last preview showed (digest()): "Send" sends only what was previewed.
+    previewed = HiddenField()
 
     def __init__(self, event, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -65,6 +70,9 @@ class MessageForm(AppForm):
         return {"subject": self.subject.data, "body": self.body.data,
                 "filter": {key: value for key, value in filter_.items() if value not in (None, "")},
                 "send_at": self.send_at.utc if self.when.data == "later" else None}
+
+    def digest(self):
+        return hashlib.sha256(json.dumps(self.message(), default=str, sort_keys=True).encode()).hexdigest()
 
 
 class NotesForm(AppForm):

@@ -252,7 +252,7 @@ def send(event, data, *, actor, now):
         {"to": person.email, "locale": person.locale, "event_id": event.id,
          "registration_id": person.registration_id, "invitation_id": person.invitation_id,
          "params": {"message_id": message.id}, "not_before": message.send_at,
-         # One copy per person and message, however the request is repeated.
+         # Names the copy in the outbox; unique there, so no person can get two copies of one message.
          "dedupe_key": f"event-message:{message.id}:{'r' if person.registration_id else 'i'}"
                        f"{person.registration_id or person.invitation_id}"}
         for person in people

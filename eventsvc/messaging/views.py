@@ -22,11 +22,11 @@ def _labels():
     return {"state_labels": STATE_LABELS, "invitation_labels": INVITATION_CHOICES}
 
 
-def _page(event, form=None, notes_form=None, preview=None, status=200):
+def _page(event, form=None, notes_form=None, preview=None, changed=False, status=200):
     messages = db.session.scalars(services.messages_for(event).limit(200)).all()
     return render_template(
         "messaging/messages.html", event=event, messages=messages, counts=services.state_counts(messages),
-        now=clock.now(), may_manage=can(current_user, event, Permission.manage), preview=preview,
+        now=clock.now(), may_manage=can(current_user, event, Permission.manage), preview=preview, changed=changed,
         form=form or MessageForm(event, formdata=None),
         notes_form=notes_form or NotesForm(formdata=None, obj=event),
     ), status
@@ -56,8 +56,12 @@ def write(slug):
     if not form.validate_on_submit():
         return _page(event, form=form, status=422)
     try:
-        if "send" not in request.form:
-            return _page(event, form=form, preview=services.preview(event, form.message(), clock.now()))
+        if "send" not in request.form or form.previewed.data != form.digest():
+            # Changed since its preview (or never previewed): shown again, not sent.
+            changed = "send" in request.form
+            preview = services.preview(event, form.message(), clock.now())
+            form.previewed.data = form.digest()
+            return _page(event, form=form, preview=preview, changed=changed)
         message = services.send(event, form.message(), actor=current_user, now=clock.now())
     except ValidationFailed as error:
         db.session.rollback()
