@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from conftest import add_member, csrf_from, field_errors, person, reload
 from eventsvc.audit.models import AuditEntry
 from eventsvc.checkin.models import Checkin, CheckinAction, CheckinMethod
-from eventsvc.invitations.models import Invitation, InvitationStatus
+from eventsvc.invitations.models import InvitationStatus
 from eventsvc.livestream.models import OnlineAttendance
 from eventsvc.mail import render
 from eventsvc.mail.delivery import deliver_due
@@ -417,3 +417,18 @@ def test_viewers_read_the_messages_page_and_only_organizers_write(app, client, d
             assert client.post(url, data={"csrf_token": token, "subject": "x", "body": "y", "when": "now",
                                           "send": "1"}).status_code == write, (role, url)
     assert written(db) == (1, 1, 1)
+
+
+def test_a_message_of_another_event_is_not_found_through_this_one(db, client, make_event, make_registration,
+                                                                  api_token, organizer, login_as):
+    event, other = make_event(capacity=None), make_event(capacity=None)
+    make_registration(other, 1)
+    theirs = services.send(other, {"subject": "s", "body": "b", "send_at": utcnow() + timedelta(hours=1)},
+                           actor=organizer, now=utcnow())
+    db.session.commit()
+    assert_error(client.post(f"/api/v1/events/{event.slug}/messages/{theirs.id}/cancel", headers=auth(api_token)),
+                 404, "not_found")
+    login_as(user=organizer)
+    assert client.get(f"/organizer/events/{event.slug}/mailings/{theirs.id}").status_code == 404
+    db.session.rollback()
+    assert db.session.get(EventMessage, theirs.id).cancelled_at is None
