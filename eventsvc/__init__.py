@@ -100,11 +100,13 @@ def create_app(config=None):
     from .livestream import models as _livestream_models  # noqa: F401
     from .teams import models as _teams_models  # noqa: F401
     from .audit import models as _audit_models  # noqa: F401
+    from .messaging import models as _messaging_models  # noqa: F401
     # The kinds of message each capability sends (see mail/kinds.py).
     from .registration import messages as _registration_messages  # noqa: F401
     from .invitations import messages as _invitation_messages  # noqa: F401
     from .livestream import messages as _livestream_messages  # noqa: F401
     from .teams import messages as _teams_messages  # noqa: F401
+    from .messaging import messages as _messaging_messages  # noqa: F401
 
     rest_api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer", "description": "flask --app wsgi user token EMAIL"}
@@ -127,6 +129,7 @@ def create_app(config=None):
     from .attendees.views import bp as attendees_bp
     from .site.views import bp as site_bp
     from .teams.views import bp as teams_bp
+    from .messaging.views import bp as messaging_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(events_bp)
@@ -139,6 +142,7 @@ def create_app(config=None):
     app.register_blueprint(attendees_bp)
     app.register_blueprint(site_bp)
     app.register_blueprint(teams_bp)
+    app.register_blueprint(messaging_bp)
 
     # After the API: flask-smorest registers its own HTTPException handler.
     from . import errors

@@ -81,6 +81,7 @@ MESSAGE_KIND = {
     "reminder": _l("Reminder"),
     "team_member_added": _l("Added to the team"),
     "team_account_created": _l("Added to the team: choose a password"),
+    "event_message": _l("Message from the organizer"),
 }
 LANGUAGE = {
     "th": _l("Thai"),

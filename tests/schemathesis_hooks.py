@@ -2,7 +2,7 @@
 
 JSON Schema cannot compare two fields, nor a time with "now". The document
 states these rules in words (a session ends after it starts; registration
-closes after it opens; an invitation's expiry is in the future), and the API
+closes after it opens; an invitation's expiry and a message's send_at are in the future), and the API
 refuses with a documented 422. Nor can it say that `attendance` is required
 for an event that is both on site and online. Here, generated bodies are made to keep them,
 so that "valid data is accepted" is checked on everything else.
@@ -49,9 +49,10 @@ def _keep_documented_rules(body):
                 body[then] = (start + timedelta(hours=1)).isoformat()
             else:
                 body[first] = (end - timedelta(hours=1)).isoformat()
-    expires = _when(body.get("expires_at"))
-    if expires and expires <= datetime.now(timezone.utc):
-        body["expires_at"] = LATER
+    for key in ("expires_at", "send_at"):  # in the future
+        when = _when(body.get(key))
+        if when and when <= datetime.now(timezone.utc):
+            body[key] = LATER
     if isinstance(body.get("sessions"), list):
         body["sessions"] = [_keep_documented_rules(item) for item in body["sessions"]]
     return body
@@ -71,6 +72,9 @@ STATE_RULES = (
     "The session must end after it starts.",
     "Add at least one session before publishing.",
     "Unknown session: ",  # ids of sessions of another event, or of none
+    # A message's filter that picks nobody (the event's people), or invitees with a registrant's key.
+    "Nobody matches these filters: there is no one to send it to.",
+    "Invitees are chosen by their answer alone: leave the registrations' filters empty.",
     # Not state, but beyond `format: email`: e-mail addresses are checked by
     # email-validator (RFC 6761 special-use domains, top-level domain rules).
     # The fields' descriptions say so.

@@ -9,6 +9,7 @@ TAGS = [
     {"name": "check-in", "description": "Door staff check tickets in"},
     {"name": "attendance", "description": "Who took part, and the published list of participants"},
     {"name": "team", "description": "The event's team: its owner adds and removes colleagues by e-mail, in a role"},
+    {"name": "messages", "description": "Organizers write to a filtered set of an event's people, now or at a set time"},
 ]
 
 

@@ -545,3 +545,4 @@ def attendees(slug):
 
 # Routes of other capabilities on this blueprint, each in its own module (imported last: they import this one).
 from . import teams as _teams  # noqa: E402,F401  (the team's routes, on this blueprint)
+from . import messaging  # noqa: E402,F401  (its routes register on blp)

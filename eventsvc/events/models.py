@@ -95,6 +95,11 @@ class Event(db.Model):
     cancelled_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     # The organizer's words, as typed: shown on every page and in every message about the cancellation.
     cancel_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # The organizers' own paragraph (Markdown) in the confirmation and in the reminders (eventsvc/messaging).
+    confirmation_note_th: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    confirmation_note_en: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    reminder_note_th: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    reminder_note_en: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     owner = relationship("User")
     sessions: Mapped[list["EventSession"]] = relationship(
@@ -112,6 +117,11 @@ class Event(db.Model):
 
     def organizer_name(self, locale):
         return self.organizer_name_en if locale == "en" and self.organizer_name_en else self.organizer_name_th
+
+    def mail_note(self, which, locale):
+        """The organizers' paragraph for the `which` ("confirmation"/"reminder") mail, English falling back to Thai."""
+        english = getattr(self, f"{which}_note_en")
+        return english if locale == "en" and english.strip() else getattr(self, f"{which}_note_th")
 
     @property
     def is_published(self):

@@ -57,10 +57,16 @@ def render(message):
     context = kind.context(message)
     if context is None:
         raise NothingToSend(f"{message.kind}: what this message was about no longer exists")
-    subject, text, html = render_template_set(kind.template, message.locale, context)
+    return render_context(message.kind, message.locale, context)
+
+
+def render_context(kind_name, locale, context):
+    """A message of kind `kind_name` made from `context` in `locale`: what render() sends, and what a preview shows."""
+    kind = kinds.get(kind_name)
+    subject, text, html = render_template_set(kind.template, locale, context)
     files = []
     if kind.attachments is not None:
-        with force_locale(message.locale):
+        with force_locale(locale):
             files = list(kind.attachments(context))
     return Rendered(subject, text, html, files, reply_to=_reply_to(context.get("event")))
 
