@@ -23,9 +23,9 @@ from werkzeug.utils import secure_filename
 from .. import clock
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
+from ..timefmt import to_local
 from ..teams.services import add_owner
 from ..models_base import utcnow
-from ..timefmt import to_local
 from .signals import event_cancelled, session_cancelled
 from .models import (
     Attachment,

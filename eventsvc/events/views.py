@@ -1,6 +1,7 @@
 """Public event pages and the organizer's pages for events, sessions and documents."""
 from functools import wraps
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
