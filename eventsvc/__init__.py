@@ -130,6 +130,7 @@ def create_app(config=None):
     from .site.views import bp as site_bp
     from .teams.views import bp as teams_bp
     from .messaging.views import bp as messaging_bp
+    from .dashboard.views import bp as dashboard_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(events_bp)
@@ -143,6 +144,7 @@ def create_app(config=None):
     app.register_blueprint(site_bp)
     app.register_blueprint(teams_bp)
     app.register_blueprint(messaging_bp)
+    app.register_blueprint(dashboard_bp)
 
     # After the API: flask-smorest registers its own HTTPException handler.
     from . import errors

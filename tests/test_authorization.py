@@ -74,6 +74,7 @@ ROUTES = {
     "mail.event_messages": "view",
     "mail.retry_failed": "manage",
     "messaging.event_mailings": "view",
+    "dashboard.event_dashboard": "view",
     "messaging.mailing": "view",
     "messaging.write": "manage",
     "messaging.cancel": "manage",

@@ -1,5 +1,5 @@
 """Events, their sessions and attached documents."""
-from datetime import datetime
+from datetime import date, datetime
 from typing import Optional
 
 import sqlalchemy as sa
@@ -221,3 +221,21 @@ class Attachment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     event: Mapped[Event] = relationship(back_populates="attachments")
+
+
+class DailyTraffic(db.Model):
+    """Page views and document downloads of one event on one day (Bangkok time), for the dashboard's charts.
+
+    Written by the same batched flush as `Event.view_count` (one UPSERT per event and day) and by each
+    download; the totals on `events` and `attachments` stay the reference for "how many in all".
+    """
+
+    __tablename__ = "event_daily_traffic"
+    __table_args__ = (
+        sa.CheckConstraint("page_views >= 0 AND downloads >= 0", name="traffic_not_negative"),
+    )
+
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    page_views: Mapped[int] = mapped_column(default=0, server_default="0")
+    downloads: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from flask import current_app
@@ -22,10 +23,12 @@ from werkzeug.utils import secure_filename
 from .. import clock
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
+from ..timefmt import to_local
 from ..teams.services import add_owner
 from .signals import event_cancelled, schedule_changed, seats_changed, session_cancelled, session_in_use
 from .models import (
     Attachment,
+    DailyTraffic,
     Event,
     EventFormat,
     EventKind,
@@ -515,7 +518,7 @@ def attachment_path(attachment):
 
 
 def record_download(attachment):
-    """Count a download in its own short write transaction.
+    """Count a download (the document's total and the event's day) in its own short write transaction.
 
     The request around it only reads; on SQLite, turning its read into a
     write would fail at once ("database is locked") when anyone else wrote.
@@ -525,14 +528,48 @@ def record_download(attachment):
         connection.execute(
             sa.update(table).where(table.c.id == attachment.id).values(download_count=table.c.download_count + 1)
         )
+        connection.execute(_count_traffic(connection.dialect.name, "downloads"),
+                           {"target": attachment.event_id, "day": today_in_bangkok(), "n": 1})
+
+
+_traffic = DailyTraffic.__table__
+_TRAFFIC_UPSERTS = {}
+
+
+def _count_traffic(dialect, column):
+    """INSERT the event's row for the day or add to it: one statement, built once per dialect and column.
+
+    It inserts from a SELECT on `events`, so that views counted in memory for an event deleted meanwhile
+    are dropped instead of failing the whole flush on the foreign key.
+    """
+    key = (dialect, column)
+    if key not in _TRAFFIC_UPSERTS:
+        events = Event.__table__
+        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_traffic)
+        statement = insert.from_select(
+            ["event_id", "day", column],
+            sa.select(events.c.id, sa.bindparam("day", type_=sa.Date), sa.bindparam("n", type_=sa.Integer))
+            .where(events.c.id == sa.bindparam("target")),
+        )
+        _TRAFFIC_UPSERTS[key] = statement.on_conflict_do_update(
+            index_elements=["event_id", "day"], set_={column: _traffic.c[column] + statement.excluded[column]})
+    return _TRAFFIC_UPSERTS[key]
+
+
+def today_in_bangkok():
+    """The day a view or a download counts for: the app's clock, in Bangkok."""
+    return to_local(clock.now()).date()
 
 
 class PageViewCounter:
-    """Page views counted in memory and written with one UPDATE per event every few seconds.
+    """Page views counted in memory and written every few seconds: one UPDATE of the event's total and one
+    UPSERT of its day (`event_daily_traffic`) per event and day, in one short transaction.
 
     A busy hearing's page must not take a write lock (SQLite) or a row lock
     (PostgreSQL) for each view; at most `flush_after` seconds of one worker's
-    views are lost if it is killed (a clean exit writes them).
+    views are lost if it is killed (a clean exit writes them). The day is
+    taken when the view happens, so a flush just after midnight puts the
+    evening's views on the evening's day.
     """
 
     def __init__(self):
@@ -542,9 +579,9 @@ class PageViewCounter:
         self._engine = None
         atexit.register(self.write)
 
-    def add(self, event_id, engine, flush_after):
+    def add(self, event_id, day, engine, flush_after):
         with self._lock:
-            self._pending[event_id] += 1
+            self._pending[event_id, day] += 1
             self._engine = engine
             if time.monotonic() - self._last_write < flush_after:
                 return
@@ -557,12 +594,19 @@ class PageViewCounter:
             engine = self._engine
         if not pending or engine is None:
             return
+        per_event = Counter()
+        for (event_id, _day), views in pending.items():
+            per_event[event_id] += views
         table = Event.__table__
         with engine.begin() as connection:
             connection.execute(
                 sa.update(table).where(table.c.id == sa.bindparam("target"))
                 .values(view_count=table.c.view_count + sa.bindparam("views"), updated_at=table.c.updated_at),
-                [{"target": event_id, "views": views} for event_id, views in sorted(pending.items())],
+                [{"target": event_id, "views": views} for event_id, views in sorted(per_event.items())],
+            )
+            connection.execute(
+                _count_traffic(connection.dialect.name, "page_views"),
+                [{"target": event_id, "day": day, "n": views} for (event_id, day), views in sorted(pending.items())],
             )
 
 
@@ -571,4 +615,4 @@ page_views = PageViewCounter()
 
 def record_page_view(event):
     """Count a view of the event page (written in batches, see PageViewCounter)."""
-    page_views.add(event.id, db.engine, current_app.config["VIEW_COUNT_FLUSH_SECONDS"])
+    page_views.add(event.id, today_in_bangkok(), db.engine, current_app.config["VIEW_COUNT_FLUSH_SECONDS"])

@@ -1,6 +1,5 @@
 """Public event pages and the organizer's pages for events, sessions and documents."""
 
-import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
@@ -9,7 +8,8 @@ from flask_login import current_user, login_required
 from .. import clock
 from ..attendees.services import list_is_public
 from ..access import Permission, event_for, organizer_required, public_event, staff_required
-from ..teams.services import can_manage, visible_events_condition
+from ..teams.services import can_manage
+from ..dashboard.services import overview
 from ..livestream.services import embed_url, live_sessions, opens_at, public_recording_url, stream_state
 from ..extensions import db
 from ..errors import Conflict, ValidationFailed
@@ -71,11 +71,8 @@ def download_attachment(slug, attachment_id, filename):
 @bp.route("/organizer/")
 @login_required
 def dashboard():
-    # Every event the person is on the team of (every event for an admin).
-    query = (sa.select(Event).where(visible_events_condition(current_user))
-             .order_by(Event.starts_at.desc().nulls_last(), Event.id.desc()))
-    events = db.session.scalars(query).all()
-    return render_template("events/organizer/dashboard.html", events=events)
+    # Every event the person is on the team of (every event for an admin), with its numbers.
+    return render_template("events/organizer/dashboard.html", overview=overview(current_user, clock.now()))
 
 
 @bp.route("/organizer/events/new", methods=["GET", "POST"])
