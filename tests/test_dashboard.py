@@ -326,7 +326,7 @@ def test_the_organizers_home_lists_their_teams_events_upcoming_then_past_with_nu
     assert (cell(row, "registered"), cell(row, "waitlisted"), cell(row, "seats-left"), cell(row, "took-part")) \
         == (2, 1, 0, 1)
     assert upcoming[soon.slug].xpath('./td[@class="role"]')[0].text_content() == "ผู้ดูข้อมูล"
-    assert upcoming[later.slug].xpath('./td[@class="role"]')[0].text_content() == "เจ้าของงาน"
+    assert upcoming[later.slug].xpath('./td[@class="role"]')[0].text_content() == "เจ้าของกิจกรรม"
     past = _home_rows(client, "past-events")
     assert list(past) == [over.slug]
     # The door staff of an event get its door, not its back office.
