@@ -372,6 +372,29 @@ def test_an_erased_registration_cannot_be_acted_on(db, make_event, make_registra
             action()
 
 
+def test_the_record_shows_check_ins_their_undo_and_online_joins(client, db, make_event, make_registration, organizer,
+                                                               login_as):
+    from eventsvc.checkin.models import CheckinMethod
+    from eventsvc.checkin.services import check_in, undo_check_in
+    from eventsvc.livestream.services import record_join
+
+    event = make_event(capacity=5, starts_in=timedelta(minutes=30))
+    morning, afternoon = event.sessions
+    registration = make_registration(event, 1)
+    check_in(registration, morning, organizer, CheckinMethod.search)
+    undo_check_in(registration, morning, organizer)
+    record_join(registration, afternoon, utcnow())
+    db.session.commit()
+
+    record = management.registrant_record(registration)
+    assert [c.action.value for c in record.checkins] == ["check_in", "undo"]
+    assert [j.session_id for j in record.online_joins] == [afternoon.id]
+    login_as(user=organizer)
+    page = client.get(record_url(event, registration)).get_data(as_text=True)
+    assert 'data-checkin="check_in"' in page and 'data-checkin="undo"' in page
+    assert f'data-join="{afternoon.id}"' in page
+
+
 # ---- HTML pages ----------------------------------------------------------------------------
 
 def record_url(event, registration):
@@ -390,6 +413,10 @@ def test_the_record_page_shows_the_person_their_history_and_the_actions(client, 
 
     assert "สมชาย1" in page and "somchai1@example.org" in page and "0812345678" in page
     assert 'data-action="registration.resent"' in page
+    management.update_registration(registration, {"sessions": [event.sessions[1].id]}, organizer)
+    db.session.commit()
+    page = client.get(record_url(event, registration)).get_data(as_text=True)
+    assert "sessions: ช่วงเช้า, ช่วงบ่าย → ช่วงบ่าย" in page
     assert page.count('data-kind="registration_confirmed"') == 2
     assert 'id="registrant-actions"' in page and 'id="cancel-form"' in page
     listing = client.get(f"/organizer/events/{event.slug}/registrations").get_data(as_text=True)
@@ -580,6 +607,34 @@ def test_api_viewer_reads_but_may_not_change(client, db, make_event, make_regist
     assert client.post(api_url(event, registration, "/resend"), headers=auth(token)).status_code == 403
     assert client.get(api_url(event, registration)).status_code == 401
     assert entries(db, registration) == []
+
+
+ROUTES = [("get", ""), ("patch", ""), ("post", "/cancel"), ("post", "/resend"), ("post", "/promote")]
+ALLOWED = {"owner": {r for r in ROUTES}, "organizer": {r for r in ROUTES}, "viewer": {("get", "")},
+           "checkin": set(), "stranger": set()}
+
+
+@pytest.mark.parametrize("role", ALLOWED)
+def test_api_every_role_on_every_registrant_route(client, db, make_event, make_registration, make_user, organizer,
+                                                  role):
+    """Allowed: the answer is not 403 (409 is fine: a rule, not a right); refused: 403 and nothing recorded."""
+    event = make_event(capacity=5)
+    registration = make_registration(event, 1)
+    user = organizer if role == "owner" else make_user(Role.checkin if role == "checkin" else Role.organizer)
+    if role not in ("owner", "stranger"):
+        add_member(db, event, user, role)
+    token = issue_api_token(user)
+    db.session.commit()
+    bodies = {"patch": {"organization": "กรมตรวจสอบ"}, "post": {"reason": "ตรวจสิทธิ์"}}
+    for method, action in ROUTES:
+        kwargs = {"json": bodies[method]} if method in bodies and action in ("", "/cancel") else {}
+        response = getattr(client, method)(api_url(event, registration, action), headers=auth(token), **kwargs)
+        if (method, action) in ALLOWED[role]:
+            assert response.status_code != 403, (role, method, action, response.get_json())
+        else:
+            assert response.status_code == 403, (role, method, action, response.status_code)
+    if not ALLOWED[role] - {("get", "")}:
+        assert entries(db, registration) == [] and reload(db, registration).is_active
 
 
 def test_api_another_events_registration_is_404(client, db, make_event, make_registration, api_token):
