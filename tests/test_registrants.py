@@ -416,7 +416,7 @@ def test_the_record_page_shows_the_person_their_history_and_the_actions(client, 
     management.update_registration(registration, {"sessions": [event.sessions[1].id]}, organizer)
     db.session.commit()
     page = client.get(record_url(event, registration)).get_data(as_text=True)
-    assert "sessions: ช่วงเช้า, ช่วงบ่าย → ช่วงบ่าย" in page
+    assert "ช่วงการประชุม: ช่วงเช้า, ช่วงบ่าย → ช่วงบ่าย" in page
     assert page.count('data-kind="registration_confirmed"') == 2
     assert 'id="registrant-actions"' in page and 'id="cancel-form"' in page
     listing = client.get(f"/organizer/events/{event.slug}/registrations").get_data(as_text=True)

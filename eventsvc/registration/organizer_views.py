@@ -26,6 +26,13 @@ ACTION_LABELS = {
     "registration.promoted": _l("Moved up from the waitlist"),
     "event.capacity_raised": _l("Capacity raised by one for this person"),
 }
+# The fields a history entry names, as the forms name them.
+FIELD_LABELS = {
+    "title_prefix": _l("Name prefix"), "first_name": _l("First name"), "last_name": _l("Last name"),
+    "email": _l("E-mail"), "phone": _l("Phone"), "organization": _l("Organization"), "position": _l("Position"),
+    "sector": _l("Sector"), "attendance": _l("Attendance"), "sessions": _l("Sessions"), "status": _l("Status"),
+    "capacity": _l("Capacity"),
+}
 CHECKIN_ACTIONS = {"check_in": _l("Checked in"), "undo": _l("Check-in undone")}
 
 
@@ -45,7 +52,7 @@ def registrant(slug, registration_id):
     return render_template(
         "registration/organizer_record.html", event=event, record=management.registrant_record(registration),
         registration=registration, may_manage=can(current_user, event, Permission.manage),
-        action_labels=ACTION_LABELS, checkin_actions=CHECKIN_ACTIONS, private_fields=management.PERSONAL,
+        action_labels=ACTION_LABELS, field_labels=FIELD_LABELS, checkin_actions=CHECKIN_ACTIONS, private_fields=management.PERSONAL,
         sessions={s.id: s for s in event.sessions}, button=ActionForm(formdata=None),
     )
 
