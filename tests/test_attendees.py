@@ -376,7 +376,7 @@ def test_the_xlsx_has_a_frozen_header_a_filter_and_widths(db, client, login_as, 
     sheet = load_workbook(io.BytesIO(response.get_data())).active
     assert [c.value for c in sheet[1]][:8] == THAI_HEADER and sheet["A1"].font.bold
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:Q{1 + 3}"  # every column, the header and each row
+    assert sheet.auto_filter.ref == f"A1:R{1 + 3}"  # every column, the header and each row
     widths = {letter: sheet.column_dimensions[letter].width for letter in ("A", "D", "F", "Q")}
     assert widths["A"] < widths["D"] < widths["F"] and all(widths.values())
     assert sheet["H2"].value == "สถาบันการศึกษา" and sheet["B2"].value == "ยืนยันแล้ว"

@@ -61,6 +61,11 @@ ROUTES = {
     # registrations, invitations, attendance, messages
     "registration.event_registrations": "view",
     "registration.organizer_cancel": "manage",
+    "registration.registrant": "view",
+    "registration.correct_registrant": "manage",
+    "registration.resend_confirmation": "manage",
+    "registration.promote_registrant": "manage",
+    "registration.add_registrant": "manage",
     "invitations.event_invitations": "view",
     "invitations.add_invitation": "manage",
     "invitations.import_invitations": "manage",
@@ -118,6 +123,11 @@ ROUTES = {
     "api.add_team_member": "team",
     "api.remove_team_member": "team",
     "api.send_message": "manage",
+    "api.get_registrant": "view",
+    "api.patch_registrant": "manage",
+    "api.cancel_registrant": "manage",
+    "api.resend_registrant": "manage",
+    "api.promote_registrant": "manage",
     "api.list_messages": "view",
     "api.cancel_message": "manage",
 }
@@ -153,6 +163,8 @@ BODIES = {
     "api.check_in": lambda world: {"code": world.ticket_code, "session_id": world.session_id,
                                    "nonce": uuid.uuid4().hex},
     "api.add_team_member": lambda world: {"email": f"{uuid.uuid4().hex[:8]}@example.org", "role": "viewer"},
+    "api.patch_registrant": lambda world: {"organization": "สำนักงานจังหวัดน่าน"},
+    "api.cancel_registrant": lambda world: {"reason": "ขอยกเลิกตามที่แจ้งทางโทรศัพท์"},
     "api.send_message": lambda world: {"subject": "เรื่อง", "body": "ข้อความ", "filter": {"status": "confirmed"}},
 }
 

@@ -335,6 +335,13 @@ class RegistrationIn(Schema):
     invite = fields.String(validate=validate.Length(max=200), metadata={
         "description": "the token of the personal link /events/<slug>/register?invite=<token>"})
     locale = fields.String(validate=validate.OneOf(["th", "en"]))
+    added_by_organizer = StrictBoolean(load_default=False, metadata={
+        "description": "with a token of the event's team that may manage it (403 otherwise): a registration entered "
+        "by hand (a walk-in, a phone call), the person's consent confirmed by the organizer; the registration "
+        "window and the invitation do not apply, the capacity does (the waitlist, or 409 full)"})
+    override_capacity = StrictBoolean(load_default=False, metadata={
+        "description": "implies added_by_organizer (the same token, 403 otherwise): when the event or a chosen "
+        "session is full, its capacity is raised by one for this person (recorded in the audit trail)"})
 
     @validates_schema(skip_on_field_errors=False)
     def _email_or_invite(self, data, **kwargs):
@@ -365,6 +372,7 @@ class RegistrationOut(Schema):
     attendance = fields.String()
     sessions = fields.Function(lambda r: [s.id for s in r.sessions])
     consent_listing = fields.Boolean()
+    added_by_organizer = fields.Boolean()
     created_at = fields.AwareDateTime()
     confirmed_at = fields.AwareDateTime(allow_none=True)
     cancelled_at = fields.AwareDateTime(allow_none=True)

@@ -25,6 +25,7 @@ from ..extensions import db, limiter
 from ..invitations import services as invitation_services
 from ..jsonbody import refuse_malformed_json
 from ..invitations.links import forgive_wrong_invitation, limit_wrong_invitations, load_invitation
+from ..registration import management as registration_management
 from ..registration import services as registration_services
 from ..registration.models import Registration
 from ..registration.personal_links import may_mail_link_to
@@ -284,15 +285,30 @@ def register(data, slug):
     Send an `Idempotency-Key` header to get the personal link back on a
     retry. A wrong `invite` (unknown, used, withdrawn or expired: one
     answer for all) is 403, and counts against a per-address limit.
+
+    With a token of the event's team that may manage it, `added_by_organizer`
+    enters someone by hand, also before registration opens and after it
+    closed (`consent_processing` is then the organizer confirming the
+    person's consent); the capacity holds unless `override_capacity`.
     """
     event = _event_or_404(slug, with_sessions=True)
     if event.status == EventStatus.draft:
         raise NotFound(_("No such event."))
     token = data.pop("invite", None)
+    override_capacity = data.pop("override_capacity")
+    by_organizer = data.pop("added_by_organizer") or override_capacity
     invitation = load_invitation(event, token)
     data.setdefault("locale", str(request.accept_languages.best_match(["th", "en"], default="th")))
     key = request.headers.get("Idempotency-Key", "")[:200] or None
-    if token is not None and invitation is None:
+    if by_organizer:
+        organizer = _bearer_user()
+        if organizer is None or not can(organizer, event, Permission.manage):
+            raise PermissionDenied(_("Only the event's organizers may add a registration by hand."))
+        result = registration_management.add_registration(
+            event, data, organizer, consent_confirmed=data.pop("consent_processing"),
+            override_capacity=override_capacity, submission_key=key)
+        db.session.commit()
+    elif token is not None and invitation is None:
         result = registration_services.replayed_through_invitation(event, token, key)
         if result is None:
             raise InvitationInvalid()
@@ -546,3 +562,4 @@ def attendees(slug):
 # Routes of other capabilities on this blueprint, each in its own module (imported last: they import this one).
 from . import teams as _teams  # noqa: E402,F401  (the team's routes, on this blueprint)
 from . import messaging  # noqa: E402,F401  (its routes register on blp)
+from . import registrants  # noqa: E402,F401  (one registrant, managed by the event's team)

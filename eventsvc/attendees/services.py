@@ -186,6 +186,7 @@ EXPORT_COLUMNS = (
     Column("consent_listing", _l("Listed publicly"), "bool", width=12),
     Column("registered_at", _l("Registered at"), "datetime", width=20),
     Column("invited", _l("Invited"), "bool", width=10),
+    Column("added_by_organizer", _l("Added by the organizer"), "bool", width=12),
 )
 EXPORT_WIDTHS = [column.width for column in EXPORT_COLUMNS]
 
@@ -193,7 +194,7 @@ EXPORT_WIDTHS = [column.width for column in EXPORT_COLUMNS]
 _EXPORTED = (Registration.id, Registration.status, Registration.title_prefix, Registration.first_name,
              Registration.last_name, Registration.organization, Registration.position, Registration.sector,
              Registration.email, Registration.phone, Registration.attendance, Registration.consent_listing,
-             Registration.created_at, Registration.invitation_id)
+             Registration.created_at, Registration.invitation_id, Registration.added_by_organizer)
 
 
 def export_rows(event, query, batch=1000, language=None):
@@ -244,7 +245,7 @@ def _export_records(event, query, batch, language):
                    "; ".join(names.get(i, str(i)) for i in mine),
                    "; ".join(names.get(i, str(i)) for i in mine if (row.id, i) in checked),
                    "; ".join(names.get(i, str(i)) for i in mine if (row.id, i) in joined),
-                   row.consent_listing, row.created_at, row.invitation_id is not None)
+                   row.consent_listing, row.created_at, row.invitation_id is not None, row.added_by_organizer)
         last_id = page[-1].id
 
 

@@ -57,11 +57,14 @@ class EditRegistrationForm(RegistrationForm):
 
     submission_key = None
     consent_processing = None
+    DETAILS = ("title_prefix", "first_name", "last_name", "organization", "position", "sector", "email", "phone",
+               "attendance", "sessions")
+
+    def details(self):
+        return {name: getattr(self, name).data for name in self.DETAILS}
 
     def service_data(self, locale):
-        names = ("title_prefix", "first_name", "last_name", "organization", "position", "sector", "email", "phone",
-                 "attendance", "sessions")
-        return {**{name: getattr(self, name).data for name in names}, "consent_listing": bool(self.consent_listing.data)}
+        return {**self.details(), "consent_listing": bool(self.consent_listing.data)}
 
 
 class MyLinkForm(AppForm):
@@ -69,3 +72,29 @@ class MyLinkForm(AppForm):
 
     email = EmailField(_l("E-mail you registered with"), filters=[lambda v: v.strip() if isinstance(v, str) else v],
                        validators=[DataRequired(REQUIRED), Length(max=254), Email(_l("Not a valid e-mail address."))])
+
+
+class AddRegistrationForm(RegistrationForm):
+    """The event's team registers someone by hand (a walk-in, a phone call): they confirm the person's consent."""
+
+    consent_processing = BooleanField(
+        _l("The person agreed to the processing of their data for this event"),
+        validators=[DataRequired(_l("Confirm that the person agreed to the processing of their data."))])
+    consent_listing = BooleanField(_l("The person agreed to be shown in the public list of participants"),
+                                   default=False)
+    locale = RadioField(_l("Language of their e-mails"), choices=[SelectChoice("th", "ไทย"), SelectChoice("en", "English")], default="th")
+    override_capacity = BooleanField(
+        _l("Over capacity if full: raise the capacity by one for this person"), default=False,
+        description=_l("Without it, a full event puts the person on the waitlist (or refuses them without one)."))
+
+    def service_data(self, locale=None):
+        return super().service_data(self.locale.data if self.locale.data in ("th", "en") else "th")
+
+
+class CorrectRegistrationForm(EditRegistrationForm):
+    """The event's team corrects a registrant's details and sessions (consent to be listed stays theirs)."""
+
+    consent_listing = None
+
+    def service_data(self, locale=None):
+        return self.details()

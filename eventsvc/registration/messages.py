@@ -33,6 +33,8 @@ def registration_context(message):
         "event": registration.event,
         "manage_url": external_url("registration.my_registration", token=token) if token else None,
         "ticket_url": external_url("tickets.ticket", code=code) if code else None,
+        # Why the event's team cancelled it (registration_cancelled), in their words.
+        "reason": message.params.get("reason", ""),
         "changed_sessions": [s for s in registration.sessions if s.id in set(message.params.get("session_ids", ()))],
         # Online attendees find each session's join link in the body, not only in the .ics.
         "join_url": lambda session: calendar.join_url(registration, session),

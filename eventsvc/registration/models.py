@@ -97,6 +97,8 @@ class Registration(db.Model):
     invitation_id: Mapped[Optional[int]] = mapped_column(
         sa.ForeignKey("invitations.id", ondelete="SET NULL"), index=True
     )
+    # Entered by the event's team (a walk-in at the door, a phone call), not by the person on the form.
+    added_by_organizer: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     confirmed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)

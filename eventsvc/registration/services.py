@@ -155,7 +155,7 @@ class RegistrationResult:
     manage_token: Optional[str] = None
 
 
-def register(event, data, *, invitation=None, submission_key=None, actor=None, now=None):
+def register(event, data, *, invitation=None, submission_key=None, actor=None, now=None, added_by_organizer=False):
     """Register a person for `event`, through `invitation` when they came with one.
 
     Returns a RegistrationResult; the same person again (same normalised
@@ -171,11 +171,16 @@ def register(event, data, *, invitation=None, submission_key=None, actor=None, n
     concurrent request for the same person (on SQLite the write lock of
     BEGIN IMMEDIATE does the same). The confirmation is one more INSERT:
     the mail worker renders it later.
+
+    `added_by_organizer` (the event's team entering someone by hand, see
+    management.add_registration): the window and the invitation do not
+    apply, a cancelled or unpublished event still refuses; seats as always.
     """
     state = window_state(event, now)
-    if state != WindowState.open:
+    if state != WindowState.open and not (added_by_organizer and state in (WindowState.closed,
+                                                                            WindowState.not_yet_open)):
         raise RegistrationClosed(_window_message(state))
-    if invitation is None and event.is_invite_only:
+    if invitation is None and event.is_invite_only and not added_by_organizer:
         raise InvitationRequired()
     if invitation is not None:
         if invitation.event_id != event.id:
@@ -217,6 +222,7 @@ def register(event, data, *, invitation=None, submission_key=None, actor=None, n
         submission_key_hash=Registration.hash_key(submission_key) if submission_key else None,
         invitation_id=invitation.id if invitation is not None else None,
         consent_processing_at=now,
+        added_by_organizer=added_by_organizer,
         created_at=now,
         updated_at=now,
     )
@@ -240,10 +246,10 @@ def _with_invited_email(data, invitation):
     return dict(data, email=invitation.email)
 
 
-def notify(registration, kind):
+def notify(registration, kind, params=None):
     """Write the message about what just happened to `registration` to the outbox, in this transaction."""
     return enqueue(kind, to=registration.email, locale=registration.locale, event_id=registration.event_id,
-                   registration_id=registration.id)
+                   registration_id=registration.id, params=params)
 
 
 _registrations = Registration.__table__
@@ -449,7 +455,7 @@ def cancel_registration(registration, actor=None, now=None, reason=""):
     db.session.expire(registration, ["status", "cancelled_at"])
     if changed != 1:
         return []
-    notify(registration, "registration_cancelled")
+    notify(registration, "registration_cancelled", params={"reason": reason} if reason else None)
     registration_cancelled.send(registration, actor=actor, reason=reason, now=now)
     promoted = []
     if previous == RegistrationStatus.confirmed:
@@ -553,23 +559,25 @@ def _is_over(event, now):
     return bool(event.ends_at and now >= event.ends_at)
 
 
-def update_registration(registration, data, actor=None, now=None):
+def update_registration(registration, data, actor=None, now=None, by_organizer=False):
     """The person changes their details or sessions while registration is open.
 
     A confirmed person keeps their seat on the event; a newly chosen
     session must have a seat left (taken with the same conditional UPDATE
     as at registration), a dropped one is given back and may let someone in
     from the waitlist. An invited person's e-mail stays the invitation's.
+    `by_organizer` (management.update_registration): the event's team
+    corrects it at any time, the e-mail of an invitee too; seats as always.
     """
     event = registration.event
     _lock_for_seats(registration)
     if not registration.is_active:
         raise Conflict(_l("This registration was cancelled; register again instead."))
     state = window_state(event, now)
-    if state != WindowState.open:
+    if state != WindowState.open and not by_organizer:
         raise RegistrationClosed(_l("Registration is closed: the registration can no longer be changed."))
     data = {key: value for key, value in data.items() if key in EDITABLE}
-    if registration.invitation_id is not None:
+    if registration.invitation_id is not None and not by_organizer:
         given = data.get("email")
         if given and normalize_email(given) != registration.email_normalized:
             raise ValidationFailed(fields={"email": [_l("The e-mail is fixed by your invitation: %(email)s.",

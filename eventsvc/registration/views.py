@@ -14,7 +14,7 @@ from ..attendees.services import filtered_registrations
 from ..checkin.services import checked_in_among, checkins_of
 from ..tickets import calendar
 from ..timefmt import format_short_day, format_time_range
-from ..access import Permission, event_for, public_event, staff_required
+from ..access import Permission, can, event_for, public_event, staff_required
 from ..extensions import db, limiter
 from ..forms_common import ActionForm, apply_field_errors, button_action, save_form
 from ..headers import personal
@@ -23,7 +23,7 @@ from ..invitations.forms import DeclineForm
 from ..invitations.services import registration_defaults
 from ..invitations.links import forgive_wrong_invitation, limit_wrong_invitations, load_invitation
 from ..templating import current_locale
-from . import services
+from . import management, services
 from .forms import EditRegistrationForm, MyLinkForm, RegistrationForm
 from .models import Registration
 from .personal_links import may_mail_link_to, registration_by_token_or_404
@@ -46,8 +46,8 @@ def _session_choices(event):
     ]
 
 
-def _registration_form(event, invitation=None):
-    form = RegistrationForm()
+def _registration_form(event, invitation=None, form_class=RegistrationForm):
+    form = form_class()
     _prepare_sessions(form, event)
     if request.method == "GET":
         form.submission_key.data = secrets.token_urlsafe(16)
@@ -268,6 +268,7 @@ def event_registrations(slug):
     return render_template(
         "registration/organizer_list.html", event=event, page=page, filters=filters, checked=checked,
         counts=services.counts_by_status(event), active={k: v for k, v in filters.items() if v},
+        may_manage=can(current_user, event, Permission.manage),
     )
 
 
@@ -286,5 +287,12 @@ def organizer_cancel(slug, registration_id):
         moved = _("%(n)d moved up from the waitlist.", n=len(promoted))
         return f"{text} {moved}"
 
-    return button_action(lambda: services.cancel_registration(registration, actor=current_user),
-                         message=message, next_url=url_for("registration.event_registrations", slug=slug))
+    # From the registrant's record, with the reason that goes into their mail; from the list, without one.
+    back = (url_for("registration.registrant", slug=slug, registration_id=registration.id)
+            if request.form.get("back") == "record" else url_for("registration.event_registrations", slug=slug))
+    return button_action(lambda: management.cancel_registration(registration, current_user,
+                                                                reason=request.form.get("reason", "")),
+                         message=message, next_url=back)
+
+
+from . import organizer_views  # noqa: E402,F401  (the team's pages for one registrant, on this blueprint)
