@@ -1,4 +1,4 @@
-"""flask commands: user (create, list, password, activate, deactivate, token, revoke-tokens), demo, outbox, reminders."""
+"""flask commands: user (create, list, password, activate, deactivate, token, revoke-tokens), demo, outbox, reminders, webhooks."""
 import click
 from flask.cli import AppGroup
 
@@ -150,6 +150,31 @@ def deliver_command(loop, interval):
         click.echo(f"  {error}", err=True)
 
 
+webhooks_cli = AppGroup("webhooks", help="Webhooks to the URLs organizers registered.")
+
+
+@webhooks_cli.command("deliver")
+@click.option("--loop", is_flag=True, help="Keep running: deliver, sleep, again (a worker).")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds with --loop.")
+def deliver_webhooks_command(loop, interval):
+    """Post the webhook deliveries that are due (two workers at once never post one twice)."""
+    import logging
+
+    from flask import current_app
+
+    from .webhooks.delivery import deliver_due, deliver_forever
+
+    app = current_app._get_current_object()
+    if loop:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+        deliver_forever(app, interval)
+        return
+    report = deliver_due(app)
+    click.echo(f"{report.sent} sent, {report.retried} to retry later, {report.failed} failed.")
+    for error in report.errors[:10]:
+        click.echo(f"  {error}", err=True)
+
+
 reminders_cli = AppGroup("reminders", help="Reminders before each session.")
 
 
@@ -170,4 +195,5 @@ def init_app(app):
     app.cli.add_command(user_cli)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(webhooks_cli)
     app.cli.add_command(demo_command)
