@@ -75,6 +75,12 @@ STATE_RULES = (
     # email-validator (RFC 6761 special-use domains, top-level domain rules).
     # The fields' descriptions say so.
     "Not a valid e-mail address.",
+    # A webhook URL's host, as the DNS answers today: unknown, or private addresses (documented on `url`).
+    "The host name of this URL cannot be found.",
+    "The URL leads to a private, local or reserved address",
+    "This is not a valid URL.",
+    "The URL has no host name.",
+    "The URL may not carry a user name or password.",
 )
 
 

@@ -283,7 +283,7 @@ BAD_URLS = [
     ("https://inside.example.org/x", "private"),  # a name resolving to 10.0.0.5
     ("https://localhost/x", "private"),
     ("https://user:secret@hooks.example.org/x", "user name"),
-    ("https:///nohost", "host"),
+    ("https:///nohost", "not a valid URL"),
     ("https://nowhere.invalid/x", "cannot be found"),
 ]
 

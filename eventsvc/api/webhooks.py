@@ -1,6 +1,7 @@
 """API v1: an event's webhooks (list, register, remove). The same services as the organizer's page."""
 from flask import g
-from marshmallow import Schema, fields, validate
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, ValidationError, fields, validate
 
 from ..extensions import db
 from ..webhooks import services as webhook_services
@@ -8,10 +9,29 @@ from .schemas import BoundedList
 from .views import Permission, _documented, _managed_event, _tag, blp, token_required
 
 EVENT_TYPES = webhook_services.EVENT_TYPES
+# What the document can say of a URL; the service checks the rest (no user name or password in it, a host
+# that resolves to public addresses only) and answers a 422 on `url`.
+URL_PATTERN = r"^https://[^\s/?#\\]+([/?#][^\s\x00-\x1f\x7f]*)?$"
+
+
+class WebhookURL(validate.Regexp):
+    """The document's pattern for a webhook URL, refused with the services' own messages."""
+
+    def __init__(self):
+        super().__init__(URL_PATTERN)
+
+    def __call__(self, value):
+        if not value.startswith("https://"):
+            raise ValidationError([_l("The URL must start with https://.")])
+        if self.regex.match(value) is None:
+            raise ValidationError([_l("This is not a valid URL.")])
+        return value
 
 
 class WebhookIn(Schema):
-    url = fields.String(required=True, validate=validate.Length(min=1, max=webhook_services.MAX_URL_LENGTH),
+    url = fields.String(required=True, validate=[
+        validate.Length(min=1, max=webhook_services.MAX_URL_LENGTH),
+        WebhookURL()],
                         metadata={"description": "https only; its host must resolve to public addresses only",
                                   "example": "https://crm.example.go.th/hooks/eventsvc"})
     events = BoundedList(fields.String(validate=validate.OneOf(EVENT_TYPES)),

@@ -72,11 +72,16 @@ def endpoints_for(event):
                               .order_by(WebhookEndpoint.id)).all()
 
 
+def _of_event(model, event, row_id, missing):
+    """The row `row_id` of `model` when it belongs to `event`; NotFound otherwise (another event's ids included)."""
+    row = db.session.get(model, row_id)
+    if row is None or row.event_id != event.id:
+        raise NotFound(missing)
+    return row
+
+
 def find_endpoint(event, endpoint_id):
-    endpoint = db.session.get(WebhookEndpoint, endpoint_id)
-    if endpoint is None or endpoint.event_id != event.id:
-        raise NotFound(_l("No such webhook."))
-    return endpoint
+    return _of_event(WebhookEndpoint, event, endpoint_id, _l("No such webhook."))
 
 
 def remove_endpoint(endpoint, *, actor):
@@ -114,10 +119,7 @@ def recent_deliveries(event, limit=50):
 
 
 def find_delivery(event, delivery_id):
-    delivery = db.session.get(WebhookDelivery, delivery_id)
-    if delivery is None or delivery.event_id != event.id:
-        raise NotFound(_l("No such delivery."))
-    return delivery
+    return _of_event(WebhookDelivery, event, delivery_id, _l("No such delivery."))
 
 
 def resend_delivery(delivery, *, actor):
