@@ -168,6 +168,33 @@ def test_a_delivery_failing_every_try_is_marked_failed_and_an_organizer_sends_it
     assert len(audit(db, "webhook.delivery_resent")) == 1
 
 
+def test_a_redirect_is_not_followed_and_counts_as_a_failure(app, db, make_event, organizer, receiver):
+    event = make_event()
+    hook(db, receiver, event, organizer)
+    register(db, event, 1)
+    receiver.status = 302  # Location: /elsewhere on the same receiver
+
+    report = deliver_due(app)
+
+    assert report.retried == 1 and receiver.paths == ["/hook"]  # never /elsewhere
+    [delivery] = deliveries(db)
+    assert delivery.status == DeliveryStatus.pending and delivery.last_status_code == 302
+
+
+def test_a_receiver_slower_than_the_timeout_is_tried_again_later(app, db, make_event, organizer, receiver):
+    app.config["WEBHOOK_TIMEOUT"] = 0.5
+    receiver.delay = 2
+    event = make_event()
+    hook(db, receiver, event, organizer)
+    register(db, event, 1)
+
+    report = deliver_due(app)
+
+    assert report.retried == 1
+    [delivery] = deliveries(db)
+    assert delivery.status == DeliveryStatus.pending and "timed out" in delivery.last_error
+
+
 def test_two_workers_at_once_never_send_one_delivery_twice(app, db, make_event, organizer, receiver):
     receiver.delay = 0.01  # a slow receiver: the two workers surely overlap
     event = make_event()
@@ -234,6 +261,21 @@ def test_a_paused_url_gets_nothing_new_and_what_waited_goes_once_it_is_on_again(
     assert [r.json["data"]["registration"]["email"] for r in receiver.received] == ["somchai1@example.org"]
     assert [e.action for e in audit(db, "webhook.disabled") + audit(db, "webhook.enabled")] == [
         "webhook.disabled", "webhook.enabled"]
+
+
+def test_a_person_s_data_download_lists_what_was_sent_about_them_and_where(app, db, make_event, organizer,
+                                                                          receiver):
+    event = make_event()
+    endpoint = hook(db, receiver, event, organizer)
+    registration = register(db, event, 1)
+    register(db, event, 2)
+    deliver_due(app)
+
+    parts = dict(answer for _receiver, answer in signals.personal_data_requested.send(registration) if answer)
+
+    [sent] = parts["webhook_deliveries"]
+    assert sent["url"] == endpoint.url and sent["status"] == "sent" and sent["type"] == "registration.created"
+    assert sent["payload"]["data"]["registration"]["email"] == "somchai1@example.org"
 
 
 def test_an_erased_person_leaves_the_stored_payloads_and_what_waited_is_not_sent(app, db, make_event, organizer,
@@ -428,7 +470,29 @@ def test_only_the_event_s_owner_and_organizers_manage_its_webhooks(app, db, clie
     page = client.get("/organizer/login")
     client.post("/organizer/login", data={"email": user.email, "password": PASSWORD,
                                           "csrf_token": csrf_from(page.get_data(as_text=True))})
-    assert client.get(f"/organizer/events/{event.slug}/webhooks").status_code == expected
+    html = f"/organizer/events/{event.slug}/webhooks"
+    assert client.get(html).status_code == expected
+    csrf = csrf_from(client.get("/organizer/").get_data(as_text=True))
+    db.session.rollback()
+    db.session.expunge_all()  # the API removed a row this session still holds (SQLite may reuse its id)
+    owner = db.session.get(type(owner), owner.id)
+    event = db.session.get(type(event), event.id)
+    endpoint = services.create_endpoint(event, {"url": "https://hooks.example.org/3"}, actor=owner)[0]
+    failed = services.enqueue(event.id, event.slug, "registration.created", {})[0]
+    failed.status = DeliveryStatus.failed
+    db.session.commit()
+    for path, allowed_status in [
+        (html, 200), (f"{html}/{endpoint.id}/disable", 302), (f"{html}/{endpoint.id}/enable", 302),
+        (f"{html}/{endpoint.id}/rotate", 200), (f"{html}/deliveries/{failed.id}/resend", 302),
+        (f"{html}/{endpoint.id}/remove", 302),
+    ]:
+        response = client.post(path, data={"csrf_token": csrf, "url": "https://hooks.example.org/4",
+                                           "event_types": TYPES})
+        assert response.status_code == (allowed_status if allowed else 403), path
+    db.session.rollback()
+    urls = set(db.session.scalars(sa.select(WebhookEndpoint.url)))
+    assert urls == ({"https://hooks.example.org/in", "https://hooks.example.org/4"} if allowed
+                    else {"https://hooks.example.org/2", "https://hooks.example.org/3"})
 
 
 def test_a_webhook_of_another_event_is_not_found_there(app, db, client, make_event, organizer, api_token,

@@ -42,7 +42,8 @@ class Receiver:
         self.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         self.ca.issue_cert("localhost", "127.0.0.1").configure_cert(self.context)
         self.port = free_port()
-        self.received = []
+        self.received = []  # the deliveries it took (2xx), in order
+        self.paths = []     # every request's path, whatever it was answered
         self.secrets = {}   # path -> the endpoint's secret, to check signatures with
         self.status = 200   # what to answer
         self.delay = 0.0    # seconds before answering: a slow receiver, so that workers overlap
@@ -58,6 +59,7 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                receiver.paths.append(self.path)
                 secret = receiver.secrets.get(self.path)
                 valid = secret is not None and verify(secret, self.headers.get("X-Eventsvc-Signature", ""), body)
                 if receiver.delay:
@@ -68,6 +70,8 @@ class Receiver:
                         receiver.received.append(Received(self.path, dict(self.headers), body, valid))
                 self.send_response(status)
                 self.send_header("Content-Type", "text/plain")
+                if 300 <= status < 400:
+                    self.send_header("Location", receiver.url("/elsewhere"))
                 answer = b"ok" if status < 300 else b"receiver is having a bad day"
                 self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()

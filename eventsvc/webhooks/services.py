@@ -152,11 +152,11 @@ def _registration_body(registration):
     return body
 
 
-def enqueue(event_id, event_slug, event_type, data, registration_id=None):
+def enqueue(event_id, event_slug, event_type, data, registration_id=None, now=None):
     """One delivery per active endpoint of the event that receives `event_type`; flush, no commit."""
     endpoints = db.session.scalars(sa.select(WebhookEndpoint).where(
         WebhookEndpoint.event_id == event_id, WebhookEndpoint.active.is_(True)).order_by(WebhookEndpoint.id)).all()
-    now = clock.now()
+    now = now or clock.now()
     written = []
     for endpoint in endpoints:
         if not endpoint.receives(event_type):
@@ -182,9 +182,9 @@ def _on_registration_created(registration, **_kwargs):
 
 
 @signals.registration_cancelled.connect
-def _on_registration_cancelled(registration, reason="", **_kwargs):
+def _on_registration_cancelled(registration, reason="", now=None, **_kwargs):
     enqueue(registration.event_id, registration.event.slug, WebhookEventType.registration_cancelled,
-            {"registration": _registration_body(registration), "reason": reason or ""}, registration.id)
+            {"registration": _registration_body(registration), "reason": reason or ""}, registration.id, now=now)
 
 
 @signals.checkin_created.connect
@@ -195,6 +195,19 @@ def _on_checkin_created(checkin, **_kwargs):
              "checkin": {"id": checkin.id, "session_id": checkin.session_id, "method": checkin.method.value,
                          "checked_in_at": checkin.created_at.isoformat() if checkin.created_at else None}},
             registration.id)
+
+
+@signals.personal_data_requested.connect
+def _on_personal_data_requested(registration, **_kwargs):
+    """A person's download: which systems were sent their data, what and when (the payloads themselves are theirs)."""
+    deliveries = db.session.scalars(sa.select(WebhookDelivery).where(WebhookDelivery.registration_id == registration.id)
+                                    .order_by(WebhookDelivery.id)).all()
+    if not deliveries:
+        return None
+    return "webhook_deliveries", [
+        {"id": d.delivery_id, "type": d.event_type.value, "url": d.endpoint.url, "status": d.status.value,
+         "created_at": d.created_at.isoformat(), "sent_at": d.sent_at.isoformat() if d.sent_at else None,
+         "payload": d.payload} for d in deliveries]
 
 
 @signals.personal_data_erased.connect
