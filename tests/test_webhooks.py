@@ -324,6 +324,9 @@ BAD_URLS = [
     ("https://224.0.0.1/x", "private"),
     ("https://inside.example.org/x", "private"),  # a name resolving to 10.0.0.5
     ("https://localhost/x", "private"),
+    ("https://loop.example.org/x", "private"),  # names resolving to 127.0.0.1, 169.254.x, ::1
+    ("https://metadata.example.org/x", "private"),
+    ("https://six.example.org/x", "private"),
     ("https://user:secret@hooks.example.org/x", "user name"),
     ("https:///nohost", "not a valid URL"),
     ("https://nowhere.invalid/x", "cannot be found"),
@@ -332,7 +335,8 @@ BAD_URLS = [
 
 def fake_dns(host, port):
     names = {"hooks.example.org": ["93.184.216.34"], "inside.example.org": ["93.184.216.34", "10.0.0.5"],
-             "localhost": ["127.0.0.1", "::1"]}
+             "localhost": ["127.0.0.1", "::1"], "loop.example.org": ["127.0.0.1"],
+             "metadata.example.org": ["169.254.169.254"], "six.example.org": ["::1"]}
     if host in names:
         return names[host]
     if host.replace(".", "").isdigit() or ":" in host:

@@ -91,7 +91,10 @@ def post(url, body, headers, *, timeout, max_response_bytes, ca_bundle="", allow
     deadline = time.monotonic() + timeout
     error = None
     for address in addresses:
-        connection = _PinnedHTTPSConnection(host, port, address, context, timeout)
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break  # the whole try, every address included, stays within the timeout
+        connection = _PinnedHTTPSConnection(host, port, address, context, remaining)
         try:
             connection.connect()
         except OSError as refused:
@@ -117,4 +120,4 @@ def post(url, body, headers, *, timeout, max_response_bytes, ca_bundle="", allow
             raise DeliveryError(f"{type(failed).__name__}: {failed}") from failed
         finally:
             connection.close()
-    raise DeliveryError(f"{type(error).__name__}: {error}")
+    raise DeliveryError(f"{type(error).__name__}: {error}" if error else f"no connection within {timeout:g} s")
