@@ -378,6 +378,11 @@ def test_the_form_shows_a_bad_url_as_a_field_error_in_thai(app, db, client, make
     assert response.status_code == 422
     [error] = field_errors(response.get_data(as_text=True), "url")
     assert "ส่วนตัว" in error or "ภายใน" in error
+    # With no event chosen as well: both fields say what is wrong, in one round.
+    response = client.post(f"/organizer/events/{event.slug}/webhooks", data={
+        "csrf_token": csrf_from(page), "url": "http://hooks.example.org/x"})
+    assert field_errors(response.get_data(as_text=True), "url") == ["URL ต้องขึ้นต้นด้วย https://"]
+    assert field_errors(response.get_data(as_text=True), "event_types-0") == ["กรุณาเลือกอย่างน้อยหนึ่งเหตุการณ์"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(WebhookEndpoint)) == 0
 
 

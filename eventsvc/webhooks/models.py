@@ -37,6 +37,8 @@ class WebhookEndpoint(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     secret_rotated_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
+    event = relationship("Event")
+
     def receives(self, event_type):
         return str(event_type) in self.event_types
 

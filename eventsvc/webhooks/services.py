@@ -9,13 +9,13 @@ import secrets
 import uuid
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from .. import clock, signals
 from ..audit.services import record
 from ..errors import Conflict, NotFound, ValidationFailed
-from ..events.models import Event
 from ..extensions import db
 from ..registration.models import Registration
 from .models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEventType
@@ -86,7 +86,7 @@ def find_endpoint(event, endpoint_id):
 
 def remove_endpoint(endpoint, *, actor):
     """Remove the URL and its deliveries (sent or not); the audit trail keeps that it existed."""
-    record("webhook.removed", actor=actor, event=endpoint_event(endpoint), target=endpoint, url=endpoint.url)
+    record("webhook.removed", actor=actor, event=endpoint.event, target=endpoint, url=endpoint.url)
     db.session.execute(sa.delete(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id))
     db.session.delete(endpoint)
     db.session.flush()
@@ -98,7 +98,7 @@ def set_active(endpoint, active, *, actor):
         return endpoint
     endpoint.active = active
     db.session.flush()
-    record("webhook.enabled" if active else "webhook.disabled", actor=actor, event=endpoint_event(endpoint),
+    record("webhook.enabled" if active else "webhook.disabled", actor=actor, event=endpoint.event,
            target=endpoint, url=endpoint.url)
     return endpoint
 
@@ -108,13 +108,14 @@ def rotate_secret(endpoint, *, actor):
     endpoint.secret = new_secret()
     endpoint.secret_rotated_at = clock.now()
     db.session.flush()
-    record("webhook.secret_rotated", actor=actor, event=endpoint_event(endpoint), target=endpoint,
+    record("webhook.secret_rotated", actor=actor, event=endpoint.event, target=endpoint,
            url=endpoint.url)
     return endpoint.secret
 
 
 def recent_deliveries(event, limit=50):
     return db.session.scalars(sa.select(WebhookDelivery).where(WebhookDelivery.event_id == event.id)
+                              .options(joinedload(WebhookDelivery.endpoint))
                               .order_by(WebhookDelivery.id.desc()).limit(limit)).all()
 
 
@@ -131,13 +132,9 @@ def resend_delivery(delivery, *, actor):
     delivery.due_at = clock.now()
     delivery.failed_at = None
     db.session.flush()
-    record("webhook.delivery_resent", actor=actor, event=endpoint_event(delivery.endpoint), target=delivery,
+    record("webhook.delivery_resent", actor=actor, event=delivery.endpoint.event, target=delivery,
            delivery_id=delivery.delivery_id, event_type=delivery.event_type)
     return delivery
-
-
-def endpoint_event(endpoint):
-    return db.session.get(Event, endpoint.event_id)
 
 
 # ---- what the signals write ---------------------------------------------------------------

@@ -26,6 +26,9 @@ def event_webhooks(slug):
     event = event_for(slug, Permission.manage)
     form = WebhookForm()
     if not form.validate_on_submit():
+        if form.is_submitted() and "csrf_token" not in form.errors and not form.url.errors:
+            # The URL's own rules in the same round: the person fixes every field at once.
+            apply_field_errors(form, {"url": services.check_endpoint({"url": form.url.data}).get("url", [])})
         return _page(event, form, status=422 if form.is_submitted() else 200)
     try:
         endpoint, secret = services.create_endpoint(event, form.service_data(), actor=current_user)
