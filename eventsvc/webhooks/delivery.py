@@ -115,15 +115,15 @@ class _Outgoing:
     attempts: int
 
 
-def _attempt(delivery, config):
+def _attempt(outgoing, config):
     """Post one delivery; returns None when the receiver took it (2xx), else (status code or None, reason)."""
     headers = {
         "Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT,
-        "X-Eventsvc-Event": delivery.event_type, "X-Eventsvc-Delivery": delivery.delivery_id,
-        "X-Eventsvc-Signature": signature(delivery.secret, int(time.time()), delivery.body),
+        "X-Eventsvc-Event": outgoing.event_type, "X-Eventsvc-Delivery": outgoing.delivery_id,
+        "X-Eventsvc-Signature": signature(outgoing.secret, int(time.time()), outgoing.body),
     }
     try:
-        status, answer = post(delivery.url, delivery.body, headers, timeout=config["WEBHOOK_TIMEOUT"],
+        status, answer = post(outgoing.url, outgoing.body, headers, timeout=config["WEBHOOK_TIMEOUT"],
                               max_response_bytes=config["WEBHOOK_MAX_RESPONSE_KB"] * 1024,
                               ca_bundle=config["WEBHOOK_CA_BUNDLE"], allow_private=config["WEBHOOK_ALLOW_PRIVATE"])
     except UnsafeURL as error:
@@ -132,7 +132,7 @@ def _attempt(delivery, config):
     except DeliveryError as error:
         return None, str(error)
     except Exception as error:  # a TLS or encoding failure: counted, retried, never a dead worker
-        log.exception("webhook delivery %s could not be posted", delivery.id)
+        log.exception("webhook delivery %s could not be posted", outgoing.id)
         return None, f"{type(error).__name__}: {error}"
     if 200 <= status < 300:
         return None
@@ -159,26 +159,26 @@ def deliver_round(app, now=None):
                 db.session.commit()
                 continue  # removed, erased or taken over since the claim
             endpoint = db.session.get(WebhookEndpoint, delivery.endpoint_id, populate_existing=True)
-            delivery = _Outgoing(delivery.id, delivery.delivery_id, delivery.event_type.value,
+            outgoing = _Outgoing(delivery.id, delivery.delivery_id, delivery.event_type.value,
                                  body_of(delivery.payload), endpoint.url, endpoint.secret, delivery.attempts)
             db.session.commit()  # no transaction held while the receiver talks
-            outcome = _attempt(delivery, config)
-            attempts = delivery.attempts + 1
+            outcome = _attempt(outgoing, config)
+            attempts = outgoing.attempts + 1
             with write_transactions():
                 if outcome is None:
-                    if _finish(delivery.id, token, status=DeliveryStatus.sent.value, sent_at=clock.now(),
+                    if _finish(outgoing.id, token, status=DeliveryStatus.sent.value, sent_at=clock.now(),
                                attempts=attempts, last_error="", last_status_code=None):
                         report.sent += 1
                     continue
                 status_code, reason = outcome
                 report.errors.append(reason)
                 if attempts >= config["WEBHOOK_MAX_ATTEMPTS"]:
-                    if _finish(delivery.id, token, status=DeliveryStatus.failed.value, failed_at=now,
+                    if _finish(outgoing.id, token, status=DeliveryStatus.failed.value, failed_at=now,
                                attempts=attempts, last_error=reason[:2000], last_status_code=status_code):
                         report.failed += 1
                         log.warning("webhook delivery %s failed for good after %s tries: %s",
-                                    delivery.id, attempts, reason)
-                elif _finish(delivery.id, token, attempts=attempts, last_error=reason[:2000],
+                                    outgoing.id, attempts, reason)
+                elif _finish(outgoing.id, token, attempts=attempts, last_error=reason[:2000],
                              last_status_code=status_code,
                              due_at=now + retry_delay(attempts, config["WEBHOOK_RETRY_BASE_SECONDS"])):
                     report.retried += 1
