@@ -195,6 +195,21 @@ def test_a_receiver_slower_than_the_timeout_is_tried_again_later(app, db, make_e
     assert delivery.status == DeliveryStatus.pending and "timed out" in delivery.last_error
 
 
+def test_only_the_start_of_a_receiver_s_answer_is_read(app, db, make_event, organizer, receiver):
+    app.config.update(WEBHOOK_MAX_RESPONSE_KB=4, WEBHOOK_TIMEOUT=3)
+    receiver.status = 500
+    receiver.answer_size = 50 * 1024 * 1024  # 50 MB, a kilobyte a millisecond: 50 s to read whole
+    event = make_event()
+    hook(db, receiver, event, organizer)
+    register(db, event, 1)
+
+    report = deliver_due(app)
+
+    assert report.retried == 1
+    [delivery] = deliveries(db)
+    assert delivery.last_status_code == 500 and delivery.last_error.startswith("HTTP 500: xxx")  # not "timed out"
+
+
 def test_two_workers_at_once_never_send_one_delivery_twice(app, db, make_event, organizer, receiver):
     receiver.delay = 0.01  # a slow receiver: the two workers surely overlap
     event = make_event()

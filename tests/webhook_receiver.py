@@ -47,6 +47,7 @@ class Receiver:
         self.secrets = {}   # path -> the endpoint's secret, to check signatures with
         self.status = 200   # what to answer
         self.delay = 0.0    # seconds before answering: a slow receiver, so that workers overlap
+        self.answer_size = 0  # bytes of answer to stream (slowly) instead of a short one: an endless answer
         self.lock = threading.Lock()
         self.server = None
 
@@ -73,9 +74,17 @@ class Receiver:
                 if 300 <= status < 400:
                     self.send_header("Location", receiver.url("/elsewhere"))
                 answer = b"ok" if status < 300 else b"receiver is having a bad day"
-                self.send_header("Content-Length", str(len(answer)))
+                self.send_header("Content-Length", str(receiver.answer_size or len(answer)))
                 self.end_headers()
-                self.wfile.write(answer)
+                if not receiver.answer_size:
+                    self.wfile.write(answer)
+                    return
+                try:
+                    for _ in range(receiver.answer_size // 1024):
+                        self.wfile.write(b"x" * 1024)
+                        time.sleep(0.001)
+                except OSError:
+                    pass  # the client stopped reading, as it should
 
             def log_message(self, *args):
                 pass
