@@ -101,6 +101,7 @@ def create_app(config=None):
     from .teams import models as _teams_models  # noqa: F401
     from .audit import models as _audit_models  # noqa: F401
     from .messaging import models as _messaging_models  # noqa: F401
+    from .webhooks import services as _webhooks  # noqa: F401  (its tables, and its receivers of the signals)
     # The kinds of message each capability sends (see mail/kinds.py).
     from .registration import messages as _registration_messages  # noqa: F401
     from .invitations import messages as _invitation_messages  # noqa: F401
@@ -131,6 +132,7 @@ def create_app(config=None):
     from .teams.views import bp as teams_bp
     from .messaging.views import bp as messaging_bp
     from .dashboard.views import bp as dashboard_bp
+    from .webhooks.views import bp as webhooks_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(events_bp)
@@ -145,6 +147,7 @@ def create_app(config=None):
     app.register_blueprint(teams_bp)
     app.register_blueprint(messaging_bp)
     app.register_blueprint(dashboard_bp)
+    app.register_blueprint(webhooks_bp)
 
     # After the API: flask-smorest registers its own HTTPException handler.
     from . import errors

@@ -1,5 +1,8 @@
-"""flask commands: user (create, list, password, activate, deactivate, token, revoke-tokens), demo, outbox, reminders."""
+"""flask commands: user (create, list, password, activate, deactivate, token, revoke-tokens), demo, outbox, reminders, webhooks."""
+import logging
+
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from .accounts import services as account_services
@@ -125,29 +128,56 @@ def demo_command(password):
 outbox_cli = AppGroup("outbox", help="The mail outbox.")
 
 
-@outbox_cli.command("deliver")
-@click.option("--loop", is_flag=True, help="Keep running: deliver, sleep, again (a worker).")
-@click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds with --loop.")
-def deliver_command(loop, interval):
-    """Send the messages that are due (SMTP, or .eml files when EVENTSVC_SMTP_URL is empty)."""
-    import logging
-
-    from flask import current_app
-
-    from .mail.delivery import deliver_due, deliver_forever
-
+def _worker(loop, interval, deliver_due, deliver_forever):
+    """A delivery worker's command: one pass over what is due (returns its report), or forever with --loop."""
     app = current_app._get_current_object()
-    if loop:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-        deliver_forever(app, interval)
-        return
-    report = deliver_due(app)
-    line = f"{report.sent} sent, {report.retried} to retry later, {report.failed} failed."
-    if report.cancelled:
-        line += f" {report.cancelled} not sent: withdrawn or erased meanwhile."
+    if not loop:
+        return deliver_due(app)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    deliver_forever(app, interval)
+    return None
+
+
+def _echo_report(report, line):
     click.echo(line)
     for error in report.errors[:10]:
         click.echo(f"  {error}", err=True)
+
+
+_loop_option = click.option("--loop", is_flag=True, help="Keep running: deliver, sleep, again (a worker).")
+_interval_option = click.option("--interval", default=5.0, show_default=True,
+                                help="Seconds between rounds with --loop.")
+
+
+@outbox_cli.command("deliver")
+@_loop_option
+@_interval_option
+def deliver_command(loop, interval):
+    """Send the messages that are due (SMTP, or .eml files when EVENTSVC_SMTP_URL is empty)."""
+    from .mail.delivery import deliver_due, deliver_forever
+
+    report = _worker(loop, interval, deliver_due, deliver_forever)
+    if report is None:
+        return
+    line = f"{report.sent} sent, {report.retried} to retry later, {report.failed} failed."
+    if report.cancelled:
+        line += f" {report.cancelled} not sent: withdrawn or erased meanwhile."
+    _echo_report(report, line)
+
+
+webhooks_cli = AppGroup("webhooks", help="Webhooks to the URLs organizers registered.")
+
+
+@webhooks_cli.command("deliver")
+@_loop_option
+@_interval_option
+def deliver_webhooks_command(loop, interval):
+    """Post the webhook deliveries that are due (two workers at once never post one twice)."""
+    from .webhooks.delivery import deliver_due, deliver_forever
+
+    report = _worker(loop, interval, deliver_due, deliver_forever)
+    if report is not None:
+        _echo_report(report, f"{report.sent} sent, {report.retried} to retry later, {report.failed} failed.")
 
 
 reminders_cli = AppGroup("reminders", help="Reminders before each session.")
@@ -170,4 +200,5 @@ def init_app(app):
     app.cli.add_command(user_cli)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(webhooks_cli)
     app.cli.add_command(demo_command)

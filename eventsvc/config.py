@@ -120,6 +120,17 @@ def load(instance_path):
         "MAIL_LEASE_SECONDS": int(_env("MAIL_LEASE_SECONDS", "600")),
         "MAIL_SMTP_TIMEOUT": float(_env("MAIL_SMTP_TIMEOUT", "30")),
         "MAIL_CHANGE_DELAY_SECONDS": float(_env("MAIL_CHANGE_DELAY_SECONDS", "120")),
+        # Webhooks (eventsvc/webhooks/): the worker's tries, and what a receiver may be.
+        "WEBHOOK_MAX_ATTEMPTS": int(_env("WEBHOOK_MAX_ATTEMPTS", "10")),
+        "WEBHOOK_RETRY_BASE_SECONDS": float(_env("WEBHOOK_RETRY_BASE_SECONDS", "30")),
+        "WEBHOOK_BATCH_SIZE": int(_env("WEBHOOK_BATCH_SIZE", "100")),
+        "WEBHOOK_LEASE_SECONDS": int(_env("WEBHOOK_LEASE_SECONDS", "300")),
+        "WEBHOOK_TIMEOUT": float(_env("WEBHOOK_TIMEOUT", "10")),
+        "WEBHOOK_MAX_RESPONSE_KB": int(_env("WEBHOOK_MAX_RESPONSE_KB", "64")),
+        # Private, loopback and link-local receivers: for tests and a developer's machine only.
+        "WEBHOOK_ALLOW_PRIVATE": _flag("WEBHOOK_ALLOW_PRIVATE", False),
+        # A PEM file of the certificate authorities a receiver's certificate may come from (instead of the system's).
+        "WEBHOOK_CA_BUNDLE": _env("WEBHOOK_CA_BUNDLE", ""),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "API_TITLE": "eventsvc",
         "API_VERSION": "v1",

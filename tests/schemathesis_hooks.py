@@ -82,6 +82,12 @@ STATE_RULES = (
     # The team: a colleague added twice, or an account an admin deactivated.
     "already on the event's team.",
     "This account is deactivated.",
+    # A webhook URL's host, as the DNS answers today: unknown, or private addresses (documented on `url`).
+    "The host name of this URL cannot be found.",
+    "The URL leads to a private, local or reserved address",
+    "This is not a valid URL.",
+    "The URL has no host name.",
+    "The URL may not carry a user name or password.",
 )
 
 

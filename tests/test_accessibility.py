@@ -218,7 +218,8 @@ ORGANIZER_PAGES = ["/organizer/", f"/organizer/events/{HEARING_SLUG}", f"/organi
                    "/organizer/events/new", f"/organizer/events/{FOCUS_SLUG}/registrations",
                    f"/organizer/events/{WORKSHOP_SLUG}/invitations", f"/organizer/events/{HEARING_SLUG}/checkin",
                    f"/organizer/events/{FOCUS_SLUG}/attendance", f"/organizer/events/{WORKSHOP_SLUG}/messages",
-                   f"/organizer/events/{HEARING_SLUG}/team", "/organizer/users", "/organizer/password"]
+                   f"/organizer/events/{HEARING_SLUG}/team", f"/organizer/events/{HEARING_SLUG}/webhooks",
+                   "/organizer/users", "/organizer/password"]
 
 
 @pytest.mark.parametrize("width", VIEWPORTS)
@@ -311,6 +312,17 @@ def test_organizer_pages_have_no_serious_accessibility_violations(browser, live_
         expect(page.locator("#error-summary")).to_be_focused()
         try:
             assert_accessible(page, "event form with errors")
+        except AssertionError as error:
+            failures.append(str(error))
+        # The webhook form with a refused URL, reached and sent with the keyboard.
+        page.goto(f"/organizer/events/{HEARING_SLUG}/webhooks")
+        page.focus("#url")
+        page.keyboard.type("http://hooks.example.org/in")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        expect(page.locator("#error-summary")).to_be_focused()
+        try:
+            assert_accessible(page, "webhook form with errors")
         except AssertionError as error:
             failures.append(str(error))
         assert not failures, "\n\n".join(failures)

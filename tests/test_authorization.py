@@ -84,6 +84,12 @@ ROUTES = {
     "messaging.write": "manage",
     "messaging.cancel": "manage",
     "messaging.notes": "manage",
+    "webhooks.event_webhooks": "manage",
+    "webhooks.remove": "manage",
+    "webhooks.disable": "manage",
+    "webhooks.enable": "manage",
+    "webhooks.rotate": "manage",
+    "webhooks.resend": "manage",
     # the door
     "checkin.door": "door",
     "checkin.scan": "door",
@@ -124,6 +130,9 @@ ROUTES = {
     "api.remove_team_member": "team",
     "api.send_message": "manage",
     "api.get_registrant": "view",
+    "api.list_webhooks": "manage",
+    "api.create_webhook": "manage",
+    "api.delete_webhook": "manage",
     "api.patch_registrant": "manage",
     "api.cancel_registrant": "manage",
     "api.resend_registrant": "manage",
@@ -165,6 +174,7 @@ BODIES = {
     "api.add_team_member": lambda world: {"email": f"{uuid.uuid4().hex[:8]}@example.org", "role": "viewer"},
     "api.patch_registrant": lambda world: {"organization": "สำนักงานจังหวัดน่าน"},
     "api.cancel_registrant": lambda world: {"reason": "ขอยกเลิกตามที่แจ้งทางโทรศัพท์"},
+    "api.create_webhook": lambda world: {"url": "https://hooks.example.org/eventsvc"},
     "api.send_message": lambda world: {"subject": "เรื่อง", "body": "ข้อความ", "filter": {"status": "confirmed"}},
 }
 
@@ -211,7 +221,7 @@ class World:
                         "user_id": users["target"].id, "code": self.ticket_code,
                         "filename": "draft.pdf",
                         # Objects the matrix does not make: the event's access check answers before the 404.
-                        "message_id": 10**6}
+                        "message_id": 10**6, "endpoint_id": 10**6, "webhook_id": 10**6, "delivery_id": 10**6}
 
     def values(self, rule):
         """The URL's values: this world's objects; an <any(a, b):name> part takes its first choice."""

@@ -10,6 +10,7 @@ TAGS = [
     {"name": "attendance", "description": "Who took part, and the published list of participants"},
     {"name": "team", "description": "The event's team: its owner adds and removes colleagues by e-mail, in a role"},
     {"name": "messages", "description": "Organizers write to a filtered set of an event's people, now or at a set time"},
+    {"name": "webhooks", "description": "Organizers register https URLs that receive registrations, cancellations and check-ins, signed"},
 ]
 
 

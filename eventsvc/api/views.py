@@ -563,3 +563,4 @@ def attendees(slug):
 from . import teams as _teams  # noqa: E402,F401  (the team's routes, on this blueprint)
 from . import messaging  # noqa: E402,F401  (its routes register on blp)
 from . import registrants  # noqa: E402,F401  (one registrant, managed by the event's team)
+from . import webhooks as _webhooks  # noqa: E402,F401  (registers its routes on blp)
