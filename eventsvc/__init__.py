@@ -100,6 +100,7 @@ def create_app(config=None):
     from .livestream import models as _livestream_models  # noqa: F401
     from .teams import models as _teams_models  # noqa: F401
     from .audit import models as _audit_models  # noqa: F401
+    from .questions import models as _question_models  # noqa: F401
     # The kinds of message each capability sends (see mail/kinds.py).
     from .registration import messages as _registration_messages  # noqa: F401
     from .invitations import messages as _invitation_messages  # noqa: F401
@@ -125,6 +126,7 @@ def create_app(config=None):
     from .livestream.views import bp as livestream_bp
     from .attendees.views import bp as attendees_bp
     from .site.views import bp as site_bp
+    from .questions.views import bp as questions_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(events_bp)
@@ -136,6 +138,7 @@ def create_app(config=None):
     app.register_blueprint(livestream_bp)
     app.register_blueprint(attendees_bp)
     app.register_blueprint(site_bp)
+    app.register_blueprint(questions_bp)
 
     # After the API: flask-smorest registers its own HTTPException handler.
     from . import errors

@@ -544,3 +544,4 @@ def attendees(slug):
     groups, shown, registered = public_attendees(event, request.args.get("q", ""), "sector")
     return {"event": event.slug, "registered": registered, "listed": shown,
             "attendees": [dict(person, sector=sector) for sector, people in groups for person in people]}
+from . import reuse as _reuse  # noqa: E402,F401  (duplicating events)

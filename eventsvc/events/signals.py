@@ -11,3 +11,6 @@ _signals = Namespace()
 event_cancelled = _signals.signal("event-cancelled")
 # sender: the EventSession, just cancelled on its own (session.cancel_reason); kwargs: actor
 session_cancelled = _signals.signal("session-cancelled")
+# sender: the new Event, a copy of `source` (a draft with its sessions moved); kwargs: source, actor.
+# What the copy takes from the source beyond the events capability's own (e.g. its questions) is the listeners'.
+event_duplicated = _signals.signal("event-duplicated")

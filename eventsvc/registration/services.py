@@ -19,6 +19,7 @@ from ..events.signals import event_cancelled, session_cancelled
 from ..extensions import db
 from ..mail.services import enqueue, enqueue_many
 from ..models_base import utcnow
+from ..questions import services as question_services
 from ..tickets.codes import new_ticket_id
 from ..signals import (
     personal_data_erased, personal_data_requested, personal_link_requested, registration_cancelled,
@@ -74,9 +75,15 @@ def _allowed_attendance(event):
     return (Attendance.onsite, Attendance.online)
 
 
-def clean_registration_data(event, data):
-    """Validate what a person typed; returns clean values or raises ValidationFailed with field errors."""
+def clean_registration_data(event, data, with_answers=True):
+    """Validate what a person typed; returns clean values or raises ValidationFailed with field errors.
+
+    With `with_answers`, the answers to the event's questions too (`data["answers"]`, errors `answers.<id>`),
+    returned as clean["answers"].
+    """
     errors, clean = {}, {}
+    if with_answers:
+        clean["answers"], errors = question_services.clean_answers(event, data.get("answers"))
     for field, limit in FIELD_LIMITS.items():
         value = data.get(field) or ""
         if not isinstance(value, str):
@@ -186,6 +193,7 @@ def register(event, data, *, invitation=None, submission_key=None, actor=None, n
         data = _with_invited_email(data, invitation)
     clean = clean_registration_data(event, data)
     sessions = clean.pop("sessions")
+    answers = clean.pop("answers")
     email_normalized = normalize_email(clean["email"])
     now = now or utcnow()
     connection = db.session.connection()
@@ -231,6 +239,7 @@ def register(event, data, *, invitation=None, submission_key=None, actor=None, n
     )
     _expire_counters(event)
     registration = _attach(Registration(id=new_id, **values), event, sessions)
+    question_services.save_answers(registration, answers)
     notify(registration, "registration_confirmed" if confirmed else "registration_waitlisted")
     registration_created.send(registration, actor=actor)
     return RegistrationResult(registration, True, manage_token)
@@ -569,7 +578,8 @@ def update_registration(registration, data, actor=None, now=None):
             raise ValidationFailed(fields={"email": [_l("The e-mail is fixed by your invitation: %(email)s.",
                                                         email=registration.email)]})
         data["email"] = registration.email
-    clean = clean_registration_data(event, {**data, "consent_processing": True, "locale": registration.locale})
+    clean = clean_registration_data(event, {**data, "consent_processing": True, "locale": registration.locale},
+                                    with_answers=False)
     sessions = clean.pop("sessions")
     clean.pop("locale")
     email_normalized = normalize_email(clean["email"])

@@ -17,6 +17,8 @@ from ..invitations import services as invitation_services
 from ..invitations.forms import DeclineForm
 from ..invitations.services import registration_defaults
 from ..invitations.views import forgive_wrong_invitation, limit_wrong_invitations, load_invitation
+from ..questions import services as question_services
+from ..questions.forms import answer_errors_on_fields, answers_from, with_questions
 from ..templating import current_locale
 from . import services
 from .forms import EditRegistrationForm, MyLinkForm, RegistrationForm
@@ -43,8 +45,9 @@ def _session_choices(event):
     ]
 
 
-def _registration_form(event, invitation=None):
-    form = RegistrationForm()
+def _registration_form(event, invitation=None, questions=()):
+    """The form, with one more field per question of the event's organizer."""
+    form = with_questions(RegistrationForm, questions, current_locale())()
     _prepare_sessions(form, event)
     if request.method == "GET":
         form.submission_key.data = secrets.token_urlsafe(16)
@@ -71,7 +74,8 @@ def register(slug):
     token = request.args.get("invite")
     invitation = load_invitation(event, token)
     state = services.window_state(event)
-    form = _registration_form(event, invitation)
+    questions = question_services.questions_of(event)
+    form = _registration_form(event, invitation, questions)
 
     def page(status, **extra):
         return render_template("registration/form.html", event=event, form=form, state=state,
@@ -96,21 +100,21 @@ def register(slug):
         if request.method == "POST":
             # Check the service's rules too, so that one round shows every error.
             try:
-                services.clean_registration_data(event, form.service_data(current_locale()))
+                services.clean_registration_data(event, _service_data(form, questions))
             except ValidationFailed as error:
-                fresh = {name: messages for name, messages in error.fields.items()
+                fresh = {name: messages for name, messages in answer_errors_on_fields(error.fields).items()
                          if not getattr(getattr(form, name, None), "errors", None)}
                 apply_field_errors(form, fresh, default_field=form.email)
         return page(422 if request.method == "POST" else 200, **notice)
     try:
         result = services.register(
-            event, form.service_data(current_locale()), invitation=invitation,
+            event, _service_data(form, questions), invitation=invitation,
             submission_key=form.submission_key.data or None,
             actor=current_user if current_user.is_authenticated else None,
         )
     except ValidationFailed as error:
         db.session.rollback()
-        apply_field_errors(form, error.fields, default_field=form.email)
+        apply_field_errors(form, answer_errors_on_fields(error.fields), default_field=form.email)
         return page(422, **notice)
     except CapacityReached:
         db.session.rollback()
@@ -129,6 +133,10 @@ def register(slug):
         return page(error.status, refusal=error.message)
     db.session.commit()
     return _result_page(event, result)
+
+
+def _service_data(form, questions):
+    return {**form.service_data(current_locale()), "answers": answers_from(form, questions)}
 
 
 def _result_page(event, result):
