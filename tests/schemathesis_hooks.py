@@ -71,6 +71,12 @@ STATE_RULES = (
     "The session must end after it starts.",
     "Add at least one session before publishing.",
     "Unknown session: ",  # ids of sessions of another event, or of none
+    # Answers: which questions an event asks, and their choices, are stored; an id or key made up is refused.
+    "Not a question of this event.",
+    "Not one of the choices.",
+    "This question needs an answer.",
+    # A copy's sessions keep their offsets from the first: a first day near 2199 can push the last past it.
+    "Choose a date between the years 2000 and 2199.",
     # Not state, but beyond `format: email`: e-mail addresses are checked by
     # email-validator (RFC 6761 special-use domains, top-level domain rules).
     # The fields' descriptions say so.
