@@ -269,3 +269,11 @@ def test_the_data_download_has_the_answers_and_erasure_blanks_the_text_and_keeps
     dump = json.dumps([list(r) for r in db.session.execute(sa.text("SELECT * FROM registration_answers")).all()],
                       ensure_ascii=False)
     assert "ใช้รถเข็น" not in dump and "กองแผนงาน" not in dump
+
+
+def test_more_answers_than_any_event_asks_are_refused_whole(db, client, asked):
+    event, q = asked
+    body = {**person(1), "answers": {str(n): "x" for n in range(1, 60)}}
+    error = assert_error(client.post(f"/api/v1/events/{event.slug}/registrations", json=body,
+                                     headers={"Accept-Language": "en"}), 422, "invalid")
+    assert error["fields"] == {"answers": ["At most 50 answers."]}

@@ -183,3 +183,11 @@ def test_the_api_refuses_a_caller_who_may_not_manage_the_source(db, client, sour
     assert_error(client.post(f"/api/v1/events/{source.slug}/duplicate", headers=auth(token),
                              json={"starts_on": "2031-03-04"}), 403, "forbidden")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Event)) == 1
+
+
+@pytest.mark.parametrize("starts_on", ["2200-01-01", "1999-12-31", "2031-02-30", "04/03/2031", 20310304])
+def test_the_api_refuses_a_day_it_cannot_keep_on_its_field(db, client, source, api_token, starts_on):
+    error = assert_error(client.post(f"/api/v1/events/{source.slug}/duplicate", headers=auth(api_token),
+                                     json={"starts_on": starts_on}), 422, "invalid")
+    assert list(error["fields"]) == ["starts_on"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Event)) == 1

@@ -201,6 +201,8 @@ def clean_answers(event, given, questions=None):
     given = {} if given is None else given
     if not isinstance(given, dict):
         return {}, {"answers": [_l("Send an object: question id -> answer.")]}
+    if len(given) > QUESTIONS_MAX:  # more than any event asks: refused whole, not echoed key by key
+        return {}, {"answers": [_l("At most %(n)d answers.", n=QUESTIONS_MAX)]}
     by_id = {str(q.id): q for q in questions}
     errors = {f"answers.{key}": [_l("Not a question of this event.")] for key in given if str(key) not in by_id}
     given = {str(key): value for key, value in given.items()}
