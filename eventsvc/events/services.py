@@ -291,6 +291,14 @@ def create_event(owner, data, sessions=(), actor=None):
             event.sessions.append(session)
     if errors:
         raise ValidationFailed(fields=errors)
+    _insert_new_event(event, owner)
+    if status != EventStatus.draft:
+        set_status(event, status, actor)
+    return event
+
+
+def _insert_new_event(event, owner):
+    """Write a new event with its sessions, `owner` on its team as the owner; a taken address is a field error."""
     _refresh_event_times(event)
     try:
         with db.session.begin_nested():
@@ -300,9 +308,6 @@ def create_event(owner, data, sessions=(), actor=None):
         # Another organizer took the same address a moment ago.
         raise ValidationFailed(fields={"slug": [_l("This address is already taken.")]})
     add_owner(event, owner)
-    if status != EventStatus.draft:
-        set_status(event, status, actor)
-    return event
 
 
 def update_event(event, data, actor=None):
@@ -549,14 +554,7 @@ def duplicate_event(source, owner, data, actor=None):
                                                                           for t in (s.starts_at, s.ends_at)]
     if any(not EARLIEST <= t < LATEST for t in moved if t is not None):
         raise ValidationFailed(fields={"starts_on": [_l("Choose a date between the years 2000 and 2199.")]})
-    _refresh_event_times(event)
-    try:
-        with db.session.begin_nested():
-            db.session.add(event)
-            db.session.flush()
-    except IntegrityError:
-        raise ValidationFailed(fields={"slug": [_l("This address is already taken.")]})
-    add_owner(event, owner)
+    _insert_new_event(event, owner)
     for attachment in documents:
         _copy_attachment(attachment, event)
     db.session.flush()
