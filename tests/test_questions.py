@@ -193,8 +193,8 @@ def test_the_api_shows_the_questions_and_takes_the_answers(db, client, asked):
     [registration] = db.session.scalars(registration_services.registrations_for(event)).all()
     assert answers_of(db, registration) == {q["meal"].id: ("", ["c2"]), q["topics"].id: ("", ["c2"])}
     spec = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
-    assert "answers" in spec["RegistrationIn"]["properties"]
-    assert spec["EventOut"]["properties"]["questions"]["items"] == {"$ref": "#/components/schemas/QuestionOut"}
+    assert "answers" in spec["RegistrationIn"]["properties"] and "questions" not in spec["EventOut"]["properties"]
+    assert spec["EventDetailOut"]["properties"]["questions"]["items"] == {"$ref": "#/components/schemas/QuestionOut"}
 
 
 def test_the_form_asks_the_questions_and_says_what_is_wrong_with_an_answer(db, client, asked):

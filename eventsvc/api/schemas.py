@@ -321,8 +321,6 @@ class EventOut(Schema):
     view_count = fields.Integer()
     attendee_list_published = fields.Boolean()
     sessions = fields.List(fields.Nested(SessionOut))
-    questions = EventQuestions(fields.Nested(QuestionOut), dump_only=True, metadata={
-        "description": "the registration form's questions, in their order; answer them in `answers` when registering"})
 
     def _url(self, event):
         from flask import current_app
@@ -335,7 +333,14 @@ class EventOut(Schema):
         return window_state(event)
 
 
-class EventOutForOrganizer(EventOut):
+class EventDetailOut(EventOut):
+    """One event: with its registration questions (the list of events leaves them out: a query per event)."""
+
+    questions = EventQuestions(fields.Nested(QuestionOut), dump_only=True, metadata={
+        "description": "the registration form's questions, in their order; answer them in `answers` when registering"})
+
+
+class EventOutForOrganizer(EventDetailOut):
     sessions = fields.List(fields.Nested(SessionOutForOrganizer))
     seats_taken = fields.Integer()
 

@@ -207,7 +207,7 @@ def create_event(data):
 
 
 @blp.route("/events/<slug>")
-@blp.response(200, schemas.EventOut)
+@blp.response(200, schemas.EventDetailOut)
 @_documented(404)
 @_tag("events")
 def get_event(slug):

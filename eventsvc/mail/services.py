@@ -10,6 +10,7 @@ from ..extensions import db
 from ..models_base import utcnow
 from ..signals import personal_data_erased, personal_data_requested
 from ..timefmt import iso
+from .. import clock
 from . import kinds
 from .models import MessageStatus, OutboxMessage
 from .render import mail_domain
@@ -121,7 +122,7 @@ def erase_personal_data(registration, now=None, **_):
     """Messages about the person not sent yet are not sent; every one of them loses the address."""
     about = _about(registration)
     db.session.execute(sa.update(OutboxMessage).where(about, OutboxMessage.status == MessageStatus.pending)
-                       .values(status=MessageStatus.cancelled, last_error="erased", failed_at=now or utcnow())
+                       .values(status=MessageStatus.cancelled, last_error="erased", failed_at=now or clock.now())
                        .execution_options(synchronize_session=False))
     # The address goes, also where a mail server's refusal quoted it in the error.
     db.session.execute(sa.update(OutboxMessage).where(about).values(to_address="", last_error="erased")

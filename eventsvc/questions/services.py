@@ -5,11 +5,11 @@ import sqlalchemy as sa
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from .. import clock
 from ..audit.services import changes_between, record, snapshot
 from ..errors import Conflict, ValidationFailed
 from ..events.signals import event_duplicated
 from ..extensions import db
-from ..models_base import utcnow
 from ..signals import personal_data_erased, personal_data_requested
 from ..spreadsheets import Column
 from .models import CHOICE_KINDS, TEXT_LIMITS, QuestionKind, RegistrationAnswer, RegistrationQuestion
@@ -180,7 +180,7 @@ def remove_question(question, actor=None):
     hidden = _answered(question)
     record("question.removed", actor=actor, event=event, target=question, label_th=question.label_th, hidden=hidden)
     if hidden:
-        question.removed_at = utcnow()
+        question.removed_at = clock.now()
     else:
         db.session.delete(question)
     db.session.flush()
