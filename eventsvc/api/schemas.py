@@ -359,7 +359,7 @@ class RegistrationIn(Schema):
     attendance = fields.String(validate=_choice(Attendance), metadata={
         "description": "required when the event is both on site and online (format hybrid): 422 without it"})
     sessions = BoundedList(fields.Integer(strict=True, validate=validate.Range(min=1, max=2**31 - 1)),
-                           metadata={"description": "ids of this event's sessions"})
+                           validate=validate.Length(max=100), metadata={"description": "ids of this event's sessions"})
     consent_processing = StrictBoolean(required=True, validate=validate.Equal(True, error=_l("We need your consent to process your data to register you.")),
                                         metadata={"description": "the person's consent to process their data: must be true"})
     consent_listing = StrictBoolean(load_default=False)
@@ -367,8 +367,7 @@ class RegistrationIn(Schema):
         "description": "the token of the personal link /events/<slug>/register?invite=<token>"})
     locale = fields.String(validate=validate.OneOf(["th", "en"]))
     answers = fields.Dict(
-        keys=fields.String(), values=fields.Raw(allow_none=True),
-        metadata={
+        keys=fields.String(), values=fields.Raw(allow_none=True), metadata={
             "description": "answers to the event's `questions`, by question id: text for `short_text` (at most 300 "
             "characters) and `long_text` (3000), a choice's `key` for `one_choice`, a list of keys for "
             "`several_choices`; a required question needs one. A wrong answer is a 422 with the field "
