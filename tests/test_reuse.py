@@ -12,7 +12,7 @@ from eventsvc.checkin import services as checkin_services
 from eventsvc.checkin.models import Checkin, CheckinMethod
 from eventsvc.errors import ValidationFailed
 from eventsvc.events import services
-from eventsvc.events.models import Attachment, Event, EventStatus
+from eventsvc.events.models import Event, EventStatus
 from eventsvc.invitations.models import Invitation
 from eventsvc.livestream.models import OnlineAttendance
 from eventsvc.mail.models import OutboxMessage

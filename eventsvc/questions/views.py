@@ -3,7 +3,7 @@ from flask import Blueprint, abort, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import Permission, event_for, staff_required
+from ..access import event_for, staff_required
 from ..extensions import db
 from ..forms_common import button_action, save_form
 from . import services
