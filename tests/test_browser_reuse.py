@@ -50,5 +50,17 @@ def test_an_organizer_adds_a_choice_question_by_keyboard_and_a_person_answers_it
         radios.nth(1).focus()
         person.keyboard.press("Space")
         expect(radios.nth(1)).to_be_checked()
+        person.locator("#first_name").fill("อารีย์")
+        person.locator("#last_name").fill("ถามตอบ")
+        person.locator("#email").fill("aree.questions@example.org")
+        person.locator("#sector").select_option("public")
+        if person.locator("#attendance-0").count():  # a hybrid hearing asks how the person attends
+            person.locator("#attendance-0").check()
+        person.locator("#consent_processing").check()
+        with person.expect_navigation():
+            person.locator("#register-submit").click()
+        person.goto(person.locator("#personal-link").get_attribute("href") + "/edit")
+        expect(person.locator("#questions input[type=radio]").nth(1)).to_be_checked()
+        assert_accessible(person, "the person's edit page with a question")
     finally:
         context.close()

@@ -3,6 +3,7 @@ import csv
 import io
 import json
 
+import lxml.html
 import pytest
 import sqlalchemy as sa
 
@@ -277,3 +278,26 @@ def test_more_answers_than_any_event_asks_are_refused_whole(db, client, asked):
     error = assert_error(client.post(f"/api/v1/events/{event.slug}/registrations", json=body,
                                      headers={"Accept-Language": "en"}), 422, "invalid")
     assert error["fields"] == {"answers": ["At most 50 answers."]}
+
+
+def test_the_person_changes_their_answers_on_their_page_and_a_bad_one_is_said_on_its_field(db, client, asked):
+    event, q = asked
+    result = registration_services.register(event, person(1, answers={
+        str(q["meal"].id): "c1", str(q["topics"].id): ["c2"], str(q["needs"].id): "ทางลาด"}))
+    db.session.commit()
+    url = f"/my/{result.manage_token}/edit"
+    html = client.get(url).get_data(as_text=True)
+    page = lxml.html.fromstring(html)
+    assert page.get_element_by_id(f"answer_{q['needs'].id}").text_content().strip() == "ทางลาด"
+    assert page.xpath(f'//input[@name="answer_{q["meal"].id}" and @checked]/@value') == ["c1"]
+    assert page.xpath(f'//input[@name="answer_{q["topics"].id}" and @checked]/@value') == ["c2"]
+    form = {**{k: v for k, v in person(1).items() if k not in ("consent_processing", "consent_listing")},
+            "sessions": [s.id for s in event.sessions], "csrf_token": csrf_from(html),
+            f"answer_{q['meal'].id}": "c3", f"answer_{q['needs'].id}": "", f"answer_{q['unit'].id}": "สองบรรทัด\x01"}
+    response = client.post(url, data=form)
+    assert response.status_code == 422 and field_errors(response.get_data(as_text=True), f"answer_{q['unit'].id}")
+    form[f"answer_{q['unit'].id}"] = "กองแผนงาน"
+    assert client.post(url, data=form).status_code == 302
+    db.session.rollback()
+    # The topics left unticked: no answer any more; the long text emptied: none either.
+    assert answers_of(db, result.registration) == {q["meal"].id: ("", ["c3"]), q["unit"].id: ("กองแผนงาน", [])}

@@ -5,6 +5,7 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..errors import ValidationFailed
 from ..forms_common import AppForm, REQUIRED
 from .models import TEXT_LIMITS, QuestionKind
 
@@ -74,6 +75,22 @@ def with_questions(form_class, questions, locale):
     return type(form_class.__name__, (form_class,), {**fields, "question_fields": list(fields)})
 
 
+def fill_answers(form, questions, answers):
+    """Put a person's answers ([(question, answer)], questions.services.answers_of) into the form's fields."""
+    given = {question.id: answer for question, answer in answers}
+    for question in questions:
+        answer = given.get(question.id)
+        if answer is None:
+            continue
+        field = form[field_name(question)]
+        if question.kind in TEXT_LIMITS:
+            field.data = answer.text
+        elif question.kind == QuestionKind.one_choice:
+            field.data = (answer.choices or [None])[0]
+        else:
+            field.data = list(answer.choices or [])
+
+
 def answers_from(form, questions):
     """{"<question id>": value} from a registration form made by with_questions()."""
     return {str(q.id): form[field_name(q)].data for q in questions}
@@ -83,3 +100,14 @@ def answer_errors_on_fields(fields):
     """The service's `answers.<id>` errors renamed to the form's fields (`answer_<id>`)."""
     return {(f"answer_{name.split('.', 1)[1]}" if name.startswith("answers.") else name): messages
             for name, messages in fields.items()}
+
+
+def on_form_fields(action):
+    """`action` (for forms_common.save_form), its `answers.<id>` field errors renamed to the form's fields."""
+    def run():
+        try:
+            return action()
+        except ValidationFailed as error:
+            raise ValidationFailed(error.message, fields=answer_errors_on_fields(error.fields)) from error
+
+    return run

@@ -256,6 +256,17 @@ def save_answers(registration, answers):
         db.session.flush()
 
 
+def replace_answers(registration, answers):
+    """The person's answers to the questions asked now become `answers` (cleaned by clean_answers()); answers to
+    questions no longer asked stay as given."""
+    asked = sa.select(RegistrationQuestion.id).where(RegistrationQuestion.event_id == registration.event_id,
+                                                     RegistrationQuestion.removed_at.is_(None))
+    db.session.execute(sa.delete(RegistrationAnswer).where(RegistrationAnswer.registration_id == registration.id,
+                                                           RegistrationAnswer.question_id.in_(asked))
+                       .execution_options(synchronize_session=False))
+    save_answers(registration, answers)
+
+
 def answers_of(registration):
     """[(question, answer)] of one registration, in the form's order (hidden questions included)."""
     return db.session.execute(

@@ -538,7 +538,7 @@ def find_registration_by_token(token):
 # ---- the registrant's own changes -------------------------------------------------
 
 EDITABLE = ("title_prefix", "first_name", "last_name", "email", "organization", "position", "phone", "sector",
-            "attendance", "sessions", "consent_listing")
+            "attendance", "sessions", "consent_listing", "answers")
 
 
 def can_change(registration, now=None):
@@ -578,9 +578,11 @@ def update_registration(registration, data, actor=None, now=None):
             raise ValidationFailed(fields={"email": [_l("The e-mail is fixed by your invitation: %(email)s.",
                                                         email=registration.email)]})
         data["email"] = registration.email
+    # Answers change only when given: a call that leaves them out keeps them.
     clean = clean_registration_data(event, {**data, "consent_processing": True, "locale": registration.locale},
-                                    with_answers=False)
+                                    with_answers="answers" in data)
     sessions = clean.pop("sessions")
+    answers = clean.pop("answers", None)
     clean.pop("locale")
     email_normalized = normalize_email(clean["email"])
     if email_normalized != registration.email_normalized and db.session.execute(
@@ -606,6 +608,8 @@ def update_registration(registration, data, actor=None, now=None):
     registration.email_normalized = email_normalized
     registration.sessions = sessions
     registration.updated_at = now or utcnow()
+    if answers is not None:
+        question_services.replace_answers(registration, answers)
     db.session.flush()
     _expire_counters(event)
     if dropped and registration.status == RegistrationStatus.confirmed:

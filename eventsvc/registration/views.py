@@ -18,7 +18,7 @@ from ..invitations.forms import DeclineForm
 from ..invitations.services import registration_defaults
 from ..invitations.views import forgive_wrong_invitation, limit_wrong_invitations, load_invitation
 from ..questions import services as question_services
-from ..questions.forms import answer_errors_on_fields, answers_from, with_questions
+from ..questions.forms import answer_errors_on_fields, answers_from, fill_answers, on_form_fields, with_questions
 from ..templating import current_locale
 from . import services
 from .forms import EditRegistrationForm, MyLinkForm, RegistrationForm
@@ -218,15 +218,19 @@ def my_registration(token):
 def edit_my_registration(token):
     registration = registration_by_token_or_404(token)
     event = registration.event
-    form = EditRegistrationForm(obj=registration if request.method == "GET" else None)
+    questions = question_services.questions_of(event)
+    form = with_questions(EditRegistrationForm, questions, current_locale())(
+        obj=registration if request.method == "GET" else None)
     _prepare_sessions(form, event)
     if request.method == "GET":
         form.sessions.data = [s.id for s in registration.sessions]
         form.sector.data = registration.sector.value
         form.attendance.data = registration.attendance.value
+        fill_answers(form, questions, question_services.answers_of(registration))
     if registration.invitation_id is not None:
         form.email.render_kw = {"readonly": True}
-    done = save_form(form, lambda: services.update_registration(registration, form.service_data(registration.locale)),
+    done = save_form(form, on_form_fields(lambda: services.update_registration(
+                         registration, {**form.service_data(registration.locale), "answers": answers_from(form, questions)})),
                      message=_("Your registration is updated."),
                      next_url=url_for("registration.my_registration", token=token), default_field=form.email)
     if done:
