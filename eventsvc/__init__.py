@@ -102,6 +102,7 @@ def create_app(config=None):
     from .audit import models as _audit_models  # noqa: F401
     from .messaging import models as _messaging_models  # noqa: F401
     from .webhooks import services as _webhooks  # noqa: F401  (its tables, and its receivers of the signals)
+    from .questions import models as _question_models  # noqa: F401
     # The kinds of message each capability sends (see mail/kinds.py).
     from .registration import messages as _registration_messages  # noqa: F401
     from .invitations import messages as _invitation_messages  # noqa: F401
@@ -133,6 +134,7 @@ def create_app(config=None):
     from .messaging.views import bp as messaging_bp
     from .dashboard.views import bp as dashboard_bp
     from .webhooks.views import bp as webhooks_bp
+    from .questions.views import bp as questions_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(events_bp)
@@ -148,6 +150,7 @@ def create_app(config=None):
     app.register_blueprint(messaging_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(webhooks_bp)
+    app.register_blueprint(questions_bp)
 
     # After the API: flask-smorest registers its own HTTPException handler.
     from . import errors

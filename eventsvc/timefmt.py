@@ -80,3 +80,8 @@ def format_moment(value, locale="th", now=None):
 
 def now_utc():
     return datetime.now(timezone.utc)
+
+
+def iso(value):
+    """A stored time as ISO 8601 (UTC, with its offset), or None: how a person's data download writes times."""
+    return value.isoformat() if value else None

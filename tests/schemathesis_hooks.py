@@ -75,6 +75,12 @@ STATE_RULES = (
     # A message's filter that picks nobody (the event's people), or invitees with a registrant's key.
     "Nobody matches these filters: there is no one to send it to.",
     "Invitees are chosen by their answer alone: leave the registrations' filters empty.",
+    # Answers: which questions an event asks, and their choices, are stored; an id or key made up is refused.
+    "Not a question of this event.",
+    "Not one of the choices.",
+    "This question needs an answer.",
+    # A copy's sessions keep their offsets from the first: a first day near 2199 can push the last past it.
+    "Choose a date between the years 2000 and 2199.",
     # Not state, but beyond `format: email`: e-mail addresses are checked by
     # email-validator (RFC 6761 special-use domains, top-level domain rules).
     # The fields' descriptions say so.

@@ -42,6 +42,9 @@ RULES = {
     "signed_in": set(ACTORS) - {"anonymous"},
     "creator": {"stranger", "owner", "admin"},  # global role organizer or admin
     "admin": {"admin"},
+    # manage the event AND may create events (a copy is a new event): the matrix's organizer is check-in staff
+    # as an account, so only the owner (an organizer account) and the admin.
+    "copy": {"owner", "admin"},
 }
 
 ROUTES = {
@@ -58,6 +61,11 @@ ROUTES = {
     "events.delete_session": "manage",
     "events.add_attachment": "manage",
     "events.delete_attachment": "manage",
+    "events.duplicate_event": "copy",
+    "questions.event_questions": "manage",
+    "questions.edit_question": "manage",
+    "questions.move_question": "manage",
+    "questions.remove_question": "manage",
     # registrations, invitations, attendance, messages
     "registration.event_registrations": "view",
     "registration.organizer_cancel": "manage",
@@ -130,6 +138,7 @@ ROUTES = {
     "api.remove_team_member": "team",
     "api.send_message": "manage",
     "api.get_registrant": "view",
+    "api.duplicate_event": "copy",
     "api.list_webhooks": "manage",
     "api.create_webhook": "manage",
     "api.delete_webhook": "manage",
@@ -174,6 +183,8 @@ BODIES = {
     "api.add_team_member": lambda world: {"email": f"{uuid.uuid4().hex[:8]}@example.org", "role": "viewer"},
     "api.patch_registrant": lambda world: {"organization": "สำนักงานจังหวัดน่าน"},
     "api.cancel_registrant": lambda world: {"reason": "ขอยกเลิกตามที่แจ้งทางโทรศัพท์"},
+    "api.duplicate_event": lambda world: {"slug": f"copy-{uuid.uuid4().hex[:10]}",
+                                          "starts_on": (LATER + timedelta(days=7)).date().isoformat()},
     "api.create_webhook": lambda world: {"url": "https://hooks.example.org/eventsvc"},
     "api.send_message": lambda world: {"subject": "เรื่อง", "body": "ข้อความ", "filter": {"status": "confirmed"}},
 }
@@ -221,7 +232,7 @@ class World:
                         "user_id": users["target"].id, "code": self.ticket_code,
                         "filename": "draft.pdf",
                         # Objects the matrix does not make: the event's access check answers before the 404.
-                        "message_id": 10**6, "endpoint_id": 10**6, "webhook_id": 10**6, "delivery_id": 10**6}
+                        "message_id": 10**6, "question_id": 10**6, "endpoint_id": 10**6, "webhook_id": 10**6, "delivery_id": 10**6}
 
     def values(self, rule):
         """The URL's values: this world's objects; an <any(a, b):name> part takes its first choice."""

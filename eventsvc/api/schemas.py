@@ -6,6 +6,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 
 from ..events.models import EventFormat, EventKind, EventStatus, RegistrationMode, StreamVisibility
 from ..events.services import get_event
+from ..questions.models import QuestionKind
+from ..questions.services import questions_of
 from ..registration.models import Attendance, RegistrationStatus, Sector
 
 
@@ -271,6 +273,28 @@ class ContactOut(Schema):
     email = fields.String(attribute="contact_email")
 
 
+class ChoiceOut(Schema):
+    key = fields.String(metadata={"description": "what an answer sends and keeps (labels may be corrected later)"})
+    th = fields.String()
+    en = fields.String()
+
+
+class QuestionOut(Schema):
+    id = fields.Integer()
+    kind = fields.String(metadata={"enum": [k.value for k in QuestionKind]})
+    label_th = fields.String()
+    label_en = fields.String()
+    required = fields.Boolean()
+    choices = fields.List(fields.Nested(ChoiceOut), metadata={"description": "empty for the text kinds"})
+
+
+class EventQuestions(fields.List):
+    """An event's questions, read from the questions capability (the event has no such attribute)."""
+
+    def get_value(self, obj, attr, accessor=None, default=None):
+        return questions_of(obj)
+
+
 class EventOut(Schema):
     slug = fields.String()
     url = fields.Method("_url")
@@ -309,7 +333,14 @@ class EventOut(Schema):
         return window_state(event)
 
 
-class EventOutForOrganizer(EventOut):
+class EventDetailOut(EventOut):
+    """One event: with its registration questions (the list of events leaves them out: a query per event)."""
+
+    questions = EventQuestions(fields.Nested(QuestionOut), dump_only=True, metadata={
+        "description": "the registration form's questions, in their order; answer them in `answers` when registering"})
+
+
+class EventOutForOrganizer(EventDetailOut):
     sessions = fields.List(fields.Nested(SessionOutForOrganizer))
     seats_taken = fields.Integer()
 
@@ -342,6 +373,12 @@ class RegistrationIn(Schema):
     override_capacity = StrictBoolean(load_default=False, metadata={
         "description": "implies added_by_organizer (the same token, 403 otherwise): when the event or a chosen "
         "session is full, its capacity is raised by one for this person (recorded in the audit trail)"})
+    answers = fields.Dict(
+        keys=fields.String(), values=fields.Raw(allow_none=True), metadata={
+            "description": "answers to the event's `questions`, by question id: text for `short_text` (at most 300 "
+            "characters) and `long_text` (3000), a choice's `key` for `one_choice`, a list of keys for "
+            "`several_choices`; a required question needs one. A wrong answer is a 422 with the field "
+            "`answers.<id>`"})
 
     @validates_schema(skip_on_field_errors=False)
     def _email_or_invite(self, data, **kwargs):

@@ -210,7 +210,7 @@ def create_event(data):
 
 
 @blp.route("/events/<slug>")
-@blp.response(200, schemas.EventOut)
+@blp.response(200, schemas.EventDetailOut)
 @_documented(404)
 @_tag("events")
 def get_event(slug):
@@ -564,3 +564,4 @@ from . import teams as _teams  # noqa: E402,F401  (the team's routes, on this bl
 from . import messaging  # noqa: E402,F401  (its routes register on blp)
 from . import registrants  # noqa: E402,F401  (one registrant, managed by the event's team)
 from . import webhooks as _webhooks  # noqa: E402,F401  (registers its routes on blp)
+from . import reuse as _reuse  # noqa: E402,F401  (duplicating events)

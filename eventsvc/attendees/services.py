@@ -12,6 +12,7 @@ from ..collation import thai_order
 from ..extensions import db
 from ..livestream.models import OnlineAttendance
 from ..models_base import contains_any, search_text
+from ..questions import services as question_services
 from ..events.models import EventFormat
 from ..spreadsheets import Column, table
 from ..registration.models import Attendance, Registration, RegistrationStatus, Sector, format_name, registration_sessions
@@ -210,11 +211,16 @@ def export_rows(event, query, batch=1000, language=None):
     online joins in three more queries. Those ask for the page's id range
     within the event, not for a list of a thousand ids: one bound pair
     instead of a thousand parameters to render, send and plan.
+
+    Then one column per registration question (a question removed after
+    people answered it too: its answers were given), with the answers.
     """
-    return table(EXPORT_COLUMNS, _export_records(event, query, batch, language), language)
+    questions = question_services.questions_of(event, with_removed=True)
+    columns = EXPORT_COLUMNS + tuple(question_services.export_columns(questions))
+    return table(columns, _export_records(event, query, batch, language, questions), language)
 
 
-def _export_records(event, query, batch, language):
+def _export_records(event, query, batch, language, questions=()):
     names = {s.id: s.name(language or "th") for s in event.sessions}
     rows = query.with_only_columns(*_EXPORTED).order_by(None).order_by(Registration.id).limit(batch)
     lo, hi = sa.bindparam("lo"), sa.bindparam("hi")
@@ -237,6 +243,8 @@ def _export_records(event, query, batch, language):
             chosen.setdefault(registration_id, []).append(session_id)
         checked = _pairs(checked_in_range, bounds)
         joined = _pairs(joined_in_range, bounds)
+        answers = question_services.export_cells(questions, bounds["lo"], bounds["hi"], language)
+        no_answers = ("",) * len(questions)
         for row in page:
             number += 1
             mine = chosen.get(row.id, [])
@@ -245,7 +253,8 @@ def _export_records(event, query, batch, language):
                    "; ".join(names.get(i, str(i)) for i in mine),
                    "; ".join(names.get(i, str(i)) for i in mine if (row.id, i) in checked),
                    "; ".join(names.get(i, str(i)) for i in mine if (row.id, i) in joined),
-                   row.consent_listing, row.created_at, row.invitation_id is not None, row.added_by_organizer)
+                   row.consent_listing, row.created_at, row.invitation_id is not None, row.added_by_organizer,
+                   *answers.get(row.id, no_answers))
         last_id = page[-1].id
 
 

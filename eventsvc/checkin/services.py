@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
 from .. import clock
-from ..signals import checkin_created
+from ..signals import checkin_created, personal_data_requested
 from ..teams.services import can_manage
 from ..collation import thai_order
 from ..errors import Conflict, DomainError, PermissionDenied, ValidationFailed
@@ -19,7 +19,7 @@ from ..extensions import db
 from ..models_base import contains_any, search_text
 from ..registration.models import Registration, RegistrationStatus, registration_sessions
 from ..tickets.codes import ticket_id_from
-from ..timefmt import BANGKOK, format_datetime, to_local
+from ..timefmt import BANGKOK, format_datetime, iso, to_local
 from .models import Checkin, CheckinAction, CheckinMethod, active_condition
 from ..templating import current_locale
 
@@ -272,6 +272,14 @@ def log_of(registration):
     """Every entry of the log for one registration, check-ins and undos, oldest first (the person's data export)."""
     return db.session.scalars(sa.select(Checkin).where(Checkin.registration_id == registration.id)
                               .order_by(Checkin.created_at, Checkin.id)).all()
+
+
+@personal_data_requested.connect
+def personal_data(registration, **_):
+    """The person's part of the door's log for their data download: the whole log, an undone check-in
+    followed by its undo. Erasure leaves the log alone: it names nobody once the registration is blank."""
+    return "check_ins", [{"session_id": c.session_id, "at": iso(c.created_at), "method": c.method.value,
+                          "action": c.action.value} for c in log_of(registration)]
 
 
 def may_undo(checkin, actor, now=None):

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField, URLField
+from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from .. import labels
@@ -85,3 +85,17 @@ class CancelForm(AppForm):
 
     reason = TextAreaField(_l("Reason for the cancellation"), validators=[DataRequired(REQUIRED), Length(max=2000)],
                            description=_l("Sent as you type it to everyone who is told, and shown on the event's pages."))
+
+
+class DuplicateForm(AppForm):
+    """A new draft from an event: its new address and the day of its first session."""
+
+    slug = StringField(_l("Web address (slug) of the copy"), validators=[DataRequired(REQUIRED), Length(max=80)],
+                       description=_l("Lower-case letters, digits and dashes, e.g. digital-plan-2566."))
+    starts_on = DateField(_l("Day of the first session"), validators=[DataRequired(REQUIRED)],
+                          description=_l("Every session moves with it, keeping its time of day and length; "
+                                         "the registration window moves by the same number of days."))
+    with_documents = BooleanField(_l("Copy the documents too"))
+
+    def service_data(self):
+        return {"slug": self.slug.data, "starts_on": self.starts_on.data, "with_documents": bool(self.with_documents.data)}

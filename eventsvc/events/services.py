@@ -7,7 +7,8 @@ import threading
 import time
 import unicodedata
 from collections import Counter
-from datetime import datetime, timezone
+import shutil
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -23,9 +24,11 @@ from werkzeug.utils import secure_filename
 from .. import clock
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
-from ..timefmt import to_local
+from ..audit.services import record
 from ..teams.services import add_owner
-from .signals import event_cancelled, schedule_changed, seats_changed, session_cancelled, session_in_use
+from ..timefmt import BANGKOK, to_local
+from .signals import (event_cancelled, event_duplicated, schedule_changed, seats_changed, session_cancelled,
+                      session_in_use)
 from .models import (
     Attachment,
     DailyTraffic,
@@ -182,11 +185,21 @@ def suggest_slug(title_en, now=None):
                   .decode().lower()).strip("-")[:70].rstrip("-")
     if not base:
         base = f"event-{(now or clock.now()).year}-{secrets.token_hex(3)}"
+    return _free_slug(base)
+
+
+def _free_slug(base):
+    """`base`, or `base-2`, `base-3`... whichever is free now."""
     slug, n = base, 1
     while get_event(slug) is not None:
         n += 1
         slug = f"{base}-{n}"
     return slug
+
+
+def suggest_copy_slug(source):
+    """The address suggested for a copy of `source`: its own with the next free number ("focus-group-2")."""
+    return _free_slug(source.slug[:70].rstrip("-"))
 
 
 def event_errors(data, event=None):
@@ -281,6 +294,14 @@ def create_event(owner, data, sessions=(), actor=None):
             event.sessions.append(session)
     if errors:
         raise ValidationFailed(fields=errors)
+    _insert_new_event(event, owner)
+    if status != EventStatus.draft:
+        set_status(event, status, actor)
+    return event
+
+
+def _insert_new_event(event, owner):
+    """Write a new event with its sessions, `owner` on its team as the owner; a taken address is a field error."""
     _refresh_event_times(event)
     try:
         with db.session.begin_nested():
@@ -290,9 +311,6 @@ def create_event(owner, data, sessions=(), actor=None):
         # Another organizer took the same address a moment ago.
         raise ValidationFailed(fields={"slug": [_l("This address is already taken.")]})
     add_owner(event, owner)
-    if status != EventStatus.draft:
-        set_status(event, status, actor)
-    return event
 
 
 def update_event(event, data, actor=None):
@@ -463,6 +481,90 @@ def delete_session(session, actor=None):
     db.session.flush()
     _refresh_event_times(event)
     db.session.flush()
+
+
+# What a copy takes from its source: everything that describes the event, nothing about who took part in it
+# (seats taken, page views, the published list, the cancellation) and not its address or its status.
+COPIED_FIELDS = tuple(sorted(EVENT_FIELDS - {"slug", "status", "attendee_list_published",
+                                             "registration_opens_at", "registration_closes_at"}))
+
+
+def duplicate_event(source, owner, data, actor=None):
+    """A new draft made from `source` for `owner` (who becomes its owner, alone on its team).
+
+    `data`: `starts_on` (a date: the first session's new day, at the same
+    time of day), `slug` (empty: suggest_copy_slug), `with_documents`. Every
+    session keeps its offset from the first one and its length; the
+    registration window moves by the same amount. Cancelled sessions and
+    livestream and recording links (they belong to one broadcast) are not
+    copied, nor anything about people: registrations, invitations,
+    check-ins, team members, messages. The documents' files are copied
+    when asked. Listeners of `event_duplicated` copy their own part (the
+    registration questions). Raises ValidationFailed (nothing written).
+    """
+    errors = {}
+    starts_on = data.get("starts_on")
+    if not isinstance(starts_on, date) or isinstance(starts_on, datetime):
+        errors["starts_on"] = [_l("This field is required.")]
+    elif not EARLIEST.year <= starts_on.year < LATEST.year:
+        errors["starts_on"] = [_l("Choose a date between the years 2000 and 2199.")]
+    slug = data.get("slug")
+    slug = slug.strip() if isinstance(slug, str) else slug
+    if not slug:
+        slug = suggest_copy_slug(source)
+    if not isinstance(slug, str) or not SLUG_RE.match(slug):
+        errors["slug"] = [_l("Use 1–80 lower-case letters, digits and dashes.")]
+    elif get_event(slug) is not None:
+        errors["slug"] = [_l("This address is already taken.")]
+    with_documents = data.get("with_documents", False)
+    if not isinstance(with_documents, bool):
+        errors["with_documents"] = [_l("Must be true or false.")]
+    documents = [a for a in source.attachments if with_documents is True]
+    missing = [a.filename for a in documents if not attachment_path(a).exists()]
+    if missing:
+        errors["with_documents"] = [_l("These documents' files are missing on the server: %(names)s.",
+                                       names=", ".join(missing))]
+    if errors:
+        raise ValidationFailed(fields=errors)
+
+    sessions = [s for s in source.sessions if s.cancelled_at is None]
+    shift = timedelta(0)
+    if sessions:
+        first = min(s.starts_at for s in sessions)
+        new_first = datetime.combine(starts_on, to_local(first).time(), tzinfo=BANGKOK).astimezone(timezone.utc)
+        shift = new_first - first
+    event = Event(owner=owner, status=EventStatus.draft, slug=slug,
+                  **{name: getattr(source, name) for name in COPIED_FIELDS})
+    for name in ("registration_opens_at", "registration_closes_at"):
+        value = getattr(source, name)
+        setattr(event, name, value + shift if value is not None else None)
+    for session in sessions:
+        event.sessions.append(EventSession(
+            name_th=session.name_th, name_en=session.name_en, starts_at=session.starts_at + shift,
+            ends_at=session.ends_at + shift, capacity=session.capacity, stream_visibility=session.stream_visibility))
+    moved = [event.registration_opens_at, event.registration_closes_at] + [t for s in event.sessions
+                                                                          for t in (s.starts_at, s.ends_at)]
+    if any(not EARLIEST <= t < LATEST for t in moved if t is not None):
+        raise ValidationFailed(fields={"starts_on": [_l("Choose a date between the years 2000 and 2199.")]})
+    _insert_new_event(event, owner)
+    for attachment in documents:
+        _copy_attachment(attachment, event)
+    db.session.flush()
+    event_duplicated.send(event, source=source, actor=actor)
+    record("event.duplicated", actor=actor, event=source, target=event, copy=event.slug,
+           with_documents=bool(documents))
+    record("event.duplicated", actor=actor, event=event, source=source.slug, source_id=source.id,
+           starts_on=starts_on.isoformat(), with_documents=bool(documents))
+    return event
+
+
+def _copy_attachment(attachment, event):
+    """The document's file copied byte for byte under a new name; the copy's downloads count from zero."""
+    stored_name = secrets.token_hex(16) + Path(attachment.stored_name).suffix
+    shutil.copyfile(attachment_path(attachment), attachments_folder() / stored_name)
+    event.attachments.append(Attachment(
+        title=attachment.title, filename=attachment.filename, stored_name=stored_name,
+        content_type=attachment.content_type, size=attachment.size, position=attachment.position))
 
 
 def attachments_folder():

@@ -20,3 +20,6 @@ session_in_use = _signals.signal("session-in-use")
 # sender: an Event about to be cancelled (or one of its sessions: kwargs session, else None); each receiver
 # returns (who, count) of the people it would tell: ("registrants", 12), ("invitees", 3). The dialog shows them.
 cancellation_audience = _signals.signal("cancellation-audience")
+# sender: the new Event, a copy of `source` (a draft with its sessions moved); kwargs: source, actor.
+# What the copy takes from the source beyond the events capability's own (e.g. its questions) is the listeners'.
+event_duplicated = _signals.signal("event-duplicated")

@@ -17,7 +17,7 @@ from ..forms_common import apply_field_errors, button_action, save_form
 from ..mail.services import counts_for_event as message_counts
 from ..registration.services import counts_by_status, online_counts_by_session, window_state
 from . import services
-from .forms import AttachmentForm, CancelForm, EventForm, SessionForm
+from .forms import AttachmentForm, CancelForm, DuplicateForm, EventForm, SessionForm
 from .models import Attachment, Event, EventSession
 from .signals import cancellation_audience
 
@@ -119,6 +119,22 @@ def edit_event(slug):
         default_field=form.slug, check=lambda: services.event_errors(form.checked_data(), event),
     )
     return done or (render_template("events/organizer/event_form.html", form=form, event=event), 422 if form.errors else 200)
+
+
+@bp.route("/organizer/events/<slug>/duplicate", methods=["GET", "POST"])
+@organizer_required  # the copy is a new event: only those who may create events make one
+def duplicate_event(slug):
+    source = event_for(slug, Permission.manage, with_sessions=True, with_attachments=True)
+    form = DuplicateForm()
+    if not form.is_submitted():
+        form.slug.data = services.suggest_copy_slug(source)
+    done = save_form(
+        form, lambda: services.duplicate_event(source, current_user, form.service_data(), actor=current_user),
+        message=_("The copy is made, as a draft. Check its sessions and documents, then publish it."),
+        next_url=lambda event: url_for("events.manage_event", slug=event.slug), default_field=form.starts_on,
+    )
+    return done or (render_template("events/organizer/duplicate.html", form=form, event=source),
+                    422 if form.errors else 200)
 
 
 @bp.route("/organizer/events/<slug>/publish", methods=["POST"])

@@ -20,8 +20,10 @@ from ..extensions import db
 from ..mail.models import MessageStatus, OutboxMessage
 from ..mail.services import enqueue, enqueue_many
 from ..models_base import contains_any, search_text
-from ..signals import personal_link_requested, registration_cancelled as registration_cancelled_signal
+from ..signals import personal_data_erased, personal_data_requested, personal_link_requested
+from ..signals import registration_cancelled as registration_cancelled_signal
 from ..spreadsheets import Column, table
+from ..timefmt import iso
 from ..tokens import digest, new_seed, token_for, well_formed
 from . import importing
 from .models import TOKEN_PURPOSE, USABLE, Invitation, InvitationStatus
@@ -513,3 +515,24 @@ def tell_unanswered_invitees(event, **_):
         {"to": invitation.email, "locale": invitation.locale, "event_id": event.id, "invitation_id": invitation.id}
         for invitation in db.session.scalars(unanswered(event))
     ])
+
+
+@personal_data_requested.connect
+def personal_data(registration, **_):
+    """The invitation the person registered through, for their data download (nothing when they were not invited)."""
+    if registration.invitation_id is None:
+        return None
+    invitation = db.session.get(Invitation, registration.invitation_id)
+    return "invitation", {"email": invitation.email, "name": invitation.name, "organization": invitation.organization,
+                          "position": invitation.position, "invited_at": iso(invitation.created_at),
+                          "sent_at": iso(invitation.sent_at)}
+
+
+@personal_data_erased.connect
+def erase_personal_data(registration, **_):
+    """The invitation keeps its place in the counts and loses the address, the name and the reason given."""
+    if registration.invitation_id is None:
+        return
+    db.session.execute(sa.update(Invitation).where(Invitation.id == registration.invitation_id).values(
+        email="", email_normalized=f"erased-{registration.invitation_id}", name="", organization="",
+        position="", decline_reason="").execution_options(synchronize_session=False))

@@ -14,6 +14,8 @@ from ..errors import PermissionDenied
 from ..events.models import StreamVisibility
 from ..extensions import db
 from ..registration.models import RegistrationStatus, registration_sessions
+from ..signals import personal_data_requested
+from ..timefmt import iso
 from .models import OnlineAttendance
 
 
@@ -172,3 +174,12 @@ def record_join(registration, session, now):
 
 def stream_is_public(session):
     return session.stream_visibility == StreamVisibility.public
+
+
+@personal_data_requested.connect
+def personal_data(registration, **_):
+    """The person's online joins for their data download (kept on erasure: they are numbers, no name)."""
+    rows = db.session.scalars(sa.select(OnlineAttendance).where(OnlineAttendance.registration_id == registration.id)
+                              .order_by(OnlineAttendance.id))
+    return "online_joins", [{"session_id": a.session_id, "first": iso(a.first_joined_at),
+                             "last": iso(a.last_joined_at), "times": a.joins} for a in rows]

@@ -8,6 +8,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from .. import clock
 from ..errors import ValidationFailed
 from ..extensions import db
+from ..signals import personal_data_erased, personal_data_requested
+from ..timefmt import iso
 from . import kinds
 from .models import MessageStatus, OutboxMessage
 from .render import mail_domain
@@ -95,3 +97,32 @@ def retry_failed(event, actor=None, now=None):
                 claim_token=None, claimed_until=None)
         .execution_options(synchronize_session=False)
     ).rowcount
+
+
+def _about(registration):
+    """The messages about the person: about their registration, and about the invitation it came through."""
+    about = OutboxMessage.registration_id == registration.id
+    if registration.invitation_id is not None:
+        about = sa.or_(about, OutboxMessage.invitation_id == registration.invitation_id)
+    return about
+
+
+@personal_data_requested.connect
+def personal_data(registration, **_):
+    """The messages written about the person's registration, for their data download."""
+    messages = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.registration_id == registration.id)
+                                  .order_by(OutboxMessage.id))
+    return "messages", [{"kind": m.kind, "to": m.to_address, "status": m.status.value,
+                         "written_at": iso(m.created_at), "sent_at": iso(m.sent_at)} for m in messages]
+
+
+@personal_data_erased.connect
+def erase_personal_data(registration, now=None, **_):
+    """Messages about the person not sent yet are not sent; every one of them loses the address."""
+    about = _about(registration)
+    db.session.execute(sa.update(OutboxMessage).where(about, OutboxMessage.status == MessageStatus.pending)
+                       .values(status=MessageStatus.cancelled, last_error="erased", failed_at=now or clock.now())
+                       .execution_options(synchronize_session=False))
+    # The address goes, also where a mail server's refusal quoted it in the error.
+    db.session.execute(sa.update(OutboxMessage).where(about).values(to_address="", last_error="erased")
+                       .execution_options(synchronize_session=False))

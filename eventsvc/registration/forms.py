@@ -17,6 +17,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 class RegistrationForm(AppForm):
     title_prefixes = TITLE_PREFIXES
+    question_fields = ()  # the names of the fields added for the event's questions (questions.forms.with_questions)
 
     submission_key = HiddenField()
     title_prefix = StringField(_l("Name prefix"), validators=[Length(max=50)], description=_l("e.g. นาย, นาง, นางสาว, ดร."))

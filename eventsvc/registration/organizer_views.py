@@ -12,6 +12,8 @@ from ..errors import CapacityReached, Conflict, RegistrationClosed, ValidationFa
 from ..extensions import db
 from ..labels import label
 from ..forms_common import ActionForm, apply_field_errors, button_action, save_form
+from ..questions import services as question_services
+from ..questions.forms import answer_errors_on_fields, answers_from
 from . import management, services
 from .forms import AddRegistrationForm, CorrectRegistrationForm
 from .views import _prepare_sessions, _registration_form, bp
@@ -93,21 +95,27 @@ def promote_registrant(slug, registration_id):
                          next_url=_record_url(event, registration))
 
 
+def _service_data(form, questions):
+    """The walk-in's details and their answers to the event's questions (required ones hold for them too)."""
+    return {**form.service_data(), "answers": answers_from(form, questions)}
+
+
 @bp.route("/organizer/events/<slug>/registrations/new", methods=["GET", "POST"])
 @staff_required
 def add_registrant(slug):
     """A walk-in at the door or a phone call: also before registration opens and after it closed."""
     event = event_for(slug, Permission.manage, with_sessions=True)
-    form = _registration_form(event, form_class=AddRegistrationForm)
+    questions = question_services.questions_of(event)
+    form = _registration_form(event, questions=questions, form_class=AddRegistrationForm)
     refusal, existing = None, None
     if form.validate_on_submit():
         try:
             result = management.add_registration(
-                event, form.service_data(), current_user, consent_confirmed=form.consent_processing.data,
+                event, _service_data(form, questions), current_user, consent_confirmed=form.consent_processing.data,
                 override_capacity=form.override_capacity.data, submission_key=form.submission_key.data or None)
         except ValidationFailed as error:
             db.session.rollback()
-            apply_field_errors(form, error.fields, default_field=form.email)
+            apply_field_errors(form, answer_errors_on_fields(error.fields), default_field=form.email)
         except (CapacityReached, RegistrationClosed, Conflict) as error:
             db.session.rollback()
             refusal = error.message
@@ -123,9 +131,9 @@ def add_registrant(slug):
             form.email.errors = list(form.email.errors) + [_("This e-mail address is already registered for this event.")]
     elif form.is_submitted() and "csrf_token" not in form.errors:
         try:  # the service's rules too, so that one round shows every error
-            services.clean_registration_data(event, form.service_data())
+            services.clean_registration_data(event, _service_data(form, questions))
         except ValidationFailed as error:
-            apply_field_errors(form, {name: messages for name, messages in error.fields.items()
+            apply_field_errors(form, {name: messages for name, messages in answer_errors_on_fields(error.fields).items()
                                       if not getattr(getattr(form, name, None), "errors", None)},
                                default_field=form.email)
     status = 200

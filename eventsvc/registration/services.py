@@ -20,8 +20,13 @@ from ..events.signals import cancellation_audience, event_cancelled, schedule_ch
 from ..extensions import db
 from ..invitations.services import claim
 from ..mail.services import enqueue, enqueue_many
+from ..questions import services as question_services
 from ..tickets.codes import new_ticket_id
-from ..signals import personal_link_requested, registration_cancelled, registration_created
+from ..signals import (
+    personal_data_erased, personal_data_requested, personal_link_requested, registration_cancelled,
+    registration_created,
+)
+from ..timefmt import iso
 from ..tokens import digest, new_seed, token_for
 from .models import MANAGE_PURPOSE, Attendance, Registration, RegistrationStatus, Sector, registration_sessions
 
@@ -71,9 +76,15 @@ def _allowed_attendance(event):
     return (Attendance.onsite, Attendance.online)
 
 
-def clean_registration_data(event, data):
-    """Validate what a person typed; returns clean values or raises ValidationFailed with field errors."""
+def clean_registration_data(event, data, with_answers=True):
+    """Validate what a person typed; returns clean values or raises ValidationFailed with field errors.
+
+    With `with_answers`, the answers to the event's questions too (`data["answers"]`, errors `answers.<id>`),
+    returned as clean["answers"].
+    """
     errors, clean = {}, {}
+    if with_answers:
+        clean["answers"], errors = question_services.clean_answers(event, data.get("answers"))
     for field, limit in FIELD_LIMITS.items():
         value = data.get(field) or ""
         if not isinstance(value, str):
@@ -188,6 +199,7 @@ def register(event, data, *, invitation=None, submission_key=None, actor=None, n
         data = _with_invited_email(data, invitation)
     clean = clean_registration_data(event, data)
     sessions = clean.pop("sessions")
+    answers = clean.pop("answers")
     email_normalized = normalize_email(clean["email"])
     now = now or clock.now()
     connection = db.session.connection()
@@ -232,6 +244,7 @@ def register(event, data, *, invitation=None, submission_key=None, actor=None, n
     )
     _expire_counters(event)
     registration = _attach(Registration(id=new_id, **values), event, sessions)
+    question_services.save_answers(registration, answers)
     notify(registration, "registration_confirmed" if confirmed else "registration_waitlisted")
     registration_created.send(registration, actor=actor)
     return RegistrationResult(registration, True, manage_token)
@@ -541,7 +554,7 @@ def find_registration_by_token(token):
 # ---- the registrant's own changes -------------------------------------------------
 
 EDITABLE = ("title_prefix", "first_name", "last_name", "email", "organization", "position", "phone", "sector",
-            "attendance", "sessions", "consent_listing")
+            "attendance", "sessions", "consent_listing", "answers")
 
 
 def can_change(registration, now=None):
@@ -583,8 +596,11 @@ def update_registration(registration, data, actor=None, now=None, by_organizer=F
             raise ValidationFailed(fields={"email": [_l("The e-mail is fixed by your invitation: %(email)s.",
                                                         email=registration.email)]})
         data["email"] = registration.email
-    clean = clean_registration_data(event, {**data, "consent_processing": True, "locale": registration.locale})
+    # Answers change only when given: a call that leaves them out keeps them.
+    clean = clean_registration_data(event, {**data, "consent_processing": True, "locale": registration.locale},
+                                    with_answers="answers" in data)
     sessions = clean.pop("sessions")
+    answers = clean.pop("answers", None)
     clean.pop("locale")
     email_normalized = normalize_email(clean["email"])
     if email_normalized != registration.email_normalized and db.session.execute(
@@ -610,6 +626,8 @@ def update_registration(registration, data, actor=None, now=None, by_organizer=F
     registration.email_normalized = email_normalized
     registration.sessions = sessions
     registration.updated_at = now or clock.now()
+    if answers is not None:
+        question_services.replace_answers(registration, answers)
     db.session.flush()
     _expire_counters(event)
     if dropped and registration.status == RegistrationStatus.confirmed:
@@ -622,14 +640,12 @@ def erase_registration(registration, actor=None, now=None):
 
     An upcoming registration is cancelled first (its seat goes to the
     waitlist). The row itself stays, blank, with its status, sector,
-    attendance, sessions and check-ins, so that the counts of a past event
-    do not change; the personal link and the ticket stop working; the
-    invitation and the messages about it lose the address and the name,
-    and messages not yet sent are not sent.
+    attendance and sessions, so that the counts of a past event do not
+    change; the personal link and the ticket stop working. Every other
+    capability blanks its own part (signals.personal_data_erased): the
+    invitation and the messages lose the address and the name, messages not
+    yet sent are not sent, free-text answers go.
     """
-    from ..invitations.models import Invitation
-    from ..mail.models import MessageStatus, OutboxMessage
-
     now = now or clock.now()
     if registration.erased_at is not None:
         return registration
@@ -642,32 +658,14 @@ def erase_registration(registration, actor=None, now=None):
                  email_normalized=f"erased-{registration.id}")
     db.session.execute(sa.update(Registration).where(Registration.id == registration.id).values(**blank)
                        .execution_options(synchronize_session=False))
-    about = OutboxMessage.registration_id == registration.id
-    if registration.invitation_id is not None:
-        db.session.execute(sa.update(Invitation).where(Invitation.id == registration.invitation_id).values(
-            email="", email_normalized=f"erased-{registration.invitation_id}", name="", organization="",
-            position="", decline_reason="").execution_options(synchronize_session=False))
-        about = sa.or_(about, OutboxMessage.invitation_id == registration.invitation_id)
-    db.session.execute(sa.update(OutboxMessage).where(about, OutboxMessage.status == MessageStatus.pending)
-                       .values(status=MessageStatus.cancelled, last_error="erased", failed_at=now)
-                       .execution_options(synchronize_session=False))
-    # The address goes, also where a mail server's refusal quoted it in the error.
-    db.session.execute(sa.update(OutboxMessage).where(about).values(to_address="", last_error="erased")
-                       .execution_options(synchronize_session=False))
+    personal_data_erased.send(registration, actor=actor, now=now)
     db.session.expire(registration)
     return registration
 
 
 def personal_data(registration):
-    """Everything kept about the person, as they may download it."""
-    from ..checkin.services import log_of
-    from ..invitations.models import Invitation
-    from ..livestream.models import OnlineAttendance
-    from ..mail.models import OutboxMessage
-
-    def when(value):
-        return value.isoformat() if value else None
-
+    """Everything kept about the person, as they may download it: the registration's part, then each
+    capability's own (signals.personal_data_requested: each receiver answers (key, value) or None)."""
     event = registration.event
     data = {
         "event": {"slug": event.slug, "title_th": event.title_th, "title_en": event.title_en},
@@ -677,33 +675,20 @@ def personal_data(registration):
             "email": registration.email, "phone": registration.phone, "organization": registration.organization,
             "position": registration.position, "sector": registration.sector.value,
             "attendance": registration.attendance.value, "language": registration.locale,
-            "sessions": [{"id": s.id, "name_th": s.name_th, "name_en": s.name_en, "starts_at": when(s.starts_at),
-                          "ends_at": when(s.ends_at)} for s in registration.sessions],
-            "registered_at": when(registration.created_at), "confirmed_at": when(registration.confirmed_at),
-            "cancelled_at": when(registration.cancelled_at), "updated_at": when(registration.updated_at),
+            "sessions": [{"id": s.id, "name_th": s.name_th, "name_en": s.name_en, "starts_at": iso(s.starts_at),
+                          "ends_at": iso(s.ends_at)} for s in registration.sessions],
+            "registered_at": iso(registration.created_at), "confirmed_at": iso(registration.confirmed_at),
+            "cancelled_at": iso(registration.cancelled_at), "updated_at": iso(registration.updated_at),
         },
         "consents": {
-            "processing_given_at": when(registration.consent_processing_at),
+            "processing_given_at": iso(registration.consent_processing_at),
             "listed_publicly": registration.consent_listing,
         },
-        # The whole log: a check-in that was undone stays in it, with its undo after it.
-        "check_ins": [{"session_id": c.session_id, "at": when(c.created_at), "method": c.method.value,
-                       "action": c.action.value} for c in log_of(registration)],
-        "online_joins": [{"session_id": a.session_id, "first": when(a.first_joined_at), "last": when(a.last_joined_at),
-                          "times": a.joins}
-                         for a in db.session.scalars(sa.select(OnlineAttendance)
-                                                     .where(OnlineAttendance.registration_id == registration.id))],
-        "messages": [{"kind": m.kind, "to": m.to_address, "status": m.status.value, "written_at": when(m.created_at),
-                      "sent_at": when(m.sent_at)}
-                     for m in db.session.scalars(sa.select(OutboxMessage)
-                                                 .where(OutboxMessage.registration_id == registration.id)
-                                                 .order_by(OutboxMessage.id))],
     }
-    if registration.invitation_id is not None:
-        invitation = db.session.get(Invitation, registration.invitation_id)
-        data["invitation"] = {"email": invitation.email, "name": invitation.name,
-                              "organization": invitation.organization, "position": invitation.position,
-                              "invited_at": when(invitation.created_at), "sent_at": when(invitation.sent_at)}
+    for _receiver, part in personal_data_requested.send(registration):
+        if part is not None:
+            key, value = part
+            data[key] = value
     return data
 
 

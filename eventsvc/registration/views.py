@@ -22,6 +22,8 @@ from ..invitations import services as invitation_services
 from ..invitations.forms import DeclineForm
 from ..invitations.services import registration_defaults
 from ..invitations.links import forgive_wrong_invitation, limit_wrong_invitations, load_invitation
+from ..questions import services as question_services
+from ..questions.forms import answer_errors_on_fields, answers_from, fill_answers, on_form_fields, with_questions
 from ..templating import current_locale
 from . import management, services
 from .forms import EditRegistrationForm, MyLinkForm, RegistrationForm
@@ -46,8 +48,9 @@ def _session_choices(event):
     ]
 
 
-def _registration_form(event, invitation=None, form_class=RegistrationForm):
-    form = form_class()
+def _registration_form(event, invitation=None, questions=(), form_class=RegistrationForm):
+    """The form, with one more field per question of the event's organizer."""
+    form = with_questions(form_class, questions, current_locale())()
     _prepare_sessions(form, event)
     if request.method == "GET":
         form.submission_key.data = secrets.token_urlsafe(16)
@@ -74,7 +77,8 @@ def register(slug):
     token = request.args.get("invite")
     invitation = load_invitation(event, token)
     state = services.window_state(event)
-    form = _registration_form(event, invitation)
+    questions = question_services.questions_of(event)
+    form = _registration_form(event, invitation, questions)
 
     def page(status, **extra):
         return render_template("registration/form.html", event=event, form=form, state=state,
@@ -99,21 +103,21 @@ def register(slug):
         if request.method == "POST":
             # Check the service's rules too, so that one round shows every error.
             try:
-                services.clean_registration_data(event, form.service_data(current_locale()))
+                services.clean_registration_data(event, _service_data(form, questions))
             except ValidationFailed as error:
-                fresh = {name: messages for name, messages in error.fields.items()
+                fresh = {name: messages for name, messages in answer_errors_on_fields(error.fields).items()
                          if not getattr(getattr(form, name, None), "errors", None)}
                 apply_field_errors(form, fresh, default_field=form.email)
         return page(422 if request.method == "POST" else 200, **notice)
     try:
         result = services.register(
-            event, form.service_data(current_locale()), invitation=invitation,
+            event, _service_data(form, questions), invitation=invitation,
             submission_key=form.submission_key.data or None,
             actor=current_user if current_user.is_authenticated else None,
         )
     except ValidationFailed as error:
         db.session.rollback()
-        apply_field_errors(form, error.fields, default_field=form.email)
+        apply_field_errors(form, answer_errors_on_fields(error.fields), default_field=form.email)
         return page(422, **notice)
     except CapacityReached:
         db.session.rollback()
@@ -132,6 +136,10 @@ def register(slug):
         return page(error.status, refusal=error.message)
     db.session.commit()
     return _result_page(event, result)
+
+
+def _service_data(form, questions):
+    return {**form.service_data(current_locale()), "answers": answers_from(form, questions)}
 
 
 def _result_page(event, result):
@@ -210,15 +218,19 @@ def my_registration(token):
 def edit_my_registration(token):
     registration = registration_by_token_or_404(token)
     event = registration.event
-    form = EditRegistrationForm(obj=registration if request.method == "GET" else None)
+    questions = question_services.questions_of(event)
+    form = with_questions(EditRegistrationForm, questions, current_locale())(
+        obj=registration if request.method == "GET" else None)
     _prepare_sessions(form, event)
     if request.method == "GET":
         form.sessions.data = [s.id for s in registration.sessions]
         form.sector.data = registration.sector.value
         form.attendance.data = registration.attendance.value
+        fill_answers(form, questions, question_services.answers_of(registration))
     if registration.invitation_id is not None:
         form.email.render_kw = {"readonly": True}
-    done = save_form(form, lambda: services.update_registration(registration, form.service_data(registration.locale)),
+    done = save_form(form, on_form_fields(lambda: services.update_registration(
+                         registration, {**form.service_data(registration.locale), "answers": answers_from(form, questions)})),
                      message=_("Your registration is updated."),
                      next_url=url_for("registration.my_registration", token=token), default_field=form.email)
     if done:

@@ -1,0 +1,1 @@
+"""Registration questions: what an organizer asks beyond the standard fields, and each person's answers."""
