@@ -9,7 +9,11 @@ import sqlalchemy as sa
 from werkzeug.datastructures import FileStorage
 
 from .accounts.models import Role, User
+from . import clock
 from .accounts.services import create_user
+from .messaging import services as messaging_services
+from .questions import services as question_services
+from .teams import services as team_services
 from .teams.models import EventMember, TeamRole
 from .attendees import services as attendee_services
 from .events import services as event_services
@@ -169,6 +173,23 @@ FOCUS_GROUP = {
 
 DEMO_EVENTS = (HEARING, WORKSHOP, FOCUS_GROUP)
 
+# The focus groups ask one question of their own (not required: the form stays as the seed's).
+FOCUS_GROUP_QUESTION = {
+    "kind": "one_choice", "required": False,
+    "label_th": "ท่านใช้บริการภาครัฐผ่านช่องทางดิจิทัลบ่อยเพียงใด",
+    "label_en": "How often do you use government services online?",
+    "choices": [{"th": "ทุกสัปดาห์", "en": "Every week"}, {"th": "ทุกเดือน", "en": "Every month"},
+                {"th": "นาน ๆ ครั้ง", "en": "Now and then"}, {"th": "ไม่เคยใช้", "en": "Never"}],
+}
+
+# What the workshop's organizers wrote to everyone registered (Messages, "Write to registrants").
+WORKSHOP_MESSAGE = {
+    "subject": "เอกสารประกอบการประชุมเชิงปฏิบัติการ",
+    "body": "ขอเรียนเชิญผู้เข้าร่วมประชุมศึกษาเอกสารประกอบการประชุมที่หน้ากิจกรรมล่วงหน้า "
+            "และโปรดนำบัตรลงทะเบียน (QR) มาแสดงที่จุดลงทะเบียนในวันงาน",
+    "filter": {"status": "confirmed"},
+}
+
 # The workshop's invitation letters went to these people (seed 003: "only those who received an invitation").
 WORKSHOP_INVITEES = [
     {"email": "kanda.m@chiangmai.go.th", "name": "นางสาวกานดา มีสุข", "organization": "สำนักงานจังหวัดเชียงใหม่",
@@ -223,6 +244,9 @@ def load_demo(password):
     staff, created = _account("checkin@example.org", Role.checkin, password, "เจ้าหน้าที่ลงทะเบียน")
     if created:
         yield f"account checkin@example.org (check-in staff), password: {password}"
+    colleague, created = _account("colleague@example.org", Role.organizer, password, "นักวิเคราะห์นโยบาย สพร.")
+    if created:
+        yield f"account colleague@example.org (organizer; on the workshop's team, a viewer of the hearing), password: {password}"
     for spec in DEMO_EVENTS:
         spec = dict(spec)
         if db.session.scalar(sa.select(Event.id).where(Event.slug == spec["slug"])):
@@ -241,11 +265,19 @@ def load_demo(password):
             attachment.download_count = downloads
         db.session.flush()
         yield f"event {event.slug}: created"
+        if spec["slug"] == HEARING["slug"]:
+            team_services.add_member(event, colleague.email, "viewer", organizer)
+        if spec["slug"] == FOCUS_GROUP["slug"]:
+            question_services.add_question(event, FOCUS_GROUP_QUESTION, actor=organizer)
+            yield f"event {event.slug}: a registration question"
         if spec["slug"] == WORKSHOP["slug"]:
+            team_services.add_member(event, colleague.email, "organizer", organizer)
             result = invitation_services.invite(event, WORKSHOP_INVITEES, actor=organizer, send=True)
             yield f"event {event.slug}: {len(WORKSHOP_INVITEES)} invitations (flask --app wsgi outbox deliver writes them to instance/mail/)"
             _accept_workshop_invitations(event, result.invited)
             yield f"event {event.slug}: {len(WORKSHOP_ACCEPTED)} accepted; the list of participants is published"
+            messaging_services.send(event, WORKSHOP_MESSAGE, actor=organizer, now=clock.now())
+            yield f"event {event.slug}: a message to the registered participants, in the outbox"
     workshop = db.session.scalar(sa.select(Event).where(Event.slug == WORKSHOP["slug"]))
     first = db.session.scalar(sa.select(Invitation).where(Invitation.event_id == workshop.id).order_by(Invitation.id))
     if first is not None and invitation_services.is_usable(first):
