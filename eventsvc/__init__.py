@@ -125,6 +125,7 @@ def create_app(config=None):
     from .livestream.views import bp as livestream_bp
     from .attendees.views import bp as attendees_bp
     from .site.views import bp as site_bp
+    from .audit.views import bp as audit_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(events_bp)
@@ -136,6 +137,7 @@ def create_app(config=None):
     app.register_blueprint(livestream_bp)
     app.register_blueprint(attendees_bp)
     app.register_blueprint(site_bp)
+    app.register_blueprint(audit_bp)
 
     # After the API: flask-smorest registers its own HTTPException handler.
     from . import errors

@@ -8,6 +8,7 @@ TAGS = [
     {"name": "invitations", "description": "Organizers invite people to invite-only events, list, withdraw and resend invitations"},
     {"name": "check-in", "description": "Door staff check tickets in"},
     {"name": "attendance", "description": "Who took part, and the published list of participants"},
+    {"name": "audit", "description": "The event's audit trail: who did what, and who downloaded whose data"},
 ]
 
 

@@ -12,6 +12,7 @@ from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from ..access import Permission, event_for
+from ..audit.services import REGISTRANT
 from ..accounts.services import find_api_token, record_token_use, token_use_is_stale
 from ..teams.services import can, can_check_in
 from ..checkin import services as checkin_services
@@ -297,7 +298,8 @@ def register(data, slug):
         forgive_wrong_invitation()
     else:
         try:
-            result = registration_services.register(event, data, invitation=invitation, submission_key=key)
+            result = registration_services.register(event, data, invitation=invitation, submission_key=key,
+                                                    actor=REGISTRANT)
         except InvitationInvalid:
             # Used up a moment ago by a concurrent request: a retry of this one, or a wrong link.
             db.session.rollback()
@@ -544,3 +546,6 @@ def attendees(slug):
     groups, shown, registered = public_attendees(event, request.args.get("q", ""), "sector")
     return {"event": event.slug, "registered": registered, "listed": shown,
             "attendees": [dict(person, sector=sector) for sector, people in groups for person in people]}
+
+
+from . import audit as _audit  # noqa: E402,F401  (GET /events/<slug>/audit: registers on this blueprint)

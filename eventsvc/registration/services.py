@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ..audit.services import SYSTEM, changes_between, record, snapshot
 from ..emails import normalize_email
 from ..errors import (
     CapacityReached, Conflict, InvitationInvalid, InvitationRequired, RegistrationClosed, ValidationFailed,
@@ -228,6 +229,8 @@ def register(event, data, *, invitation=None, submission_key=None, actor=None, n
     _expire_counters(event)
     registration = _attach(Registration(id=new_id, **values), event, sessions)
     notify(registration, "registration_confirmed" if confirmed else "registration_waitlisted")
+    record("registration.created", actor=actor, registration=registration, status=registration.status,
+           sessions=[s.id for s in sessions], invited=invitation is not None)
     registration_created.send(registration, actor=actor)
     return RegistrationResult(registration, True, manage_token)
 
@@ -377,6 +380,8 @@ def promote_waitlist(event, now=None):
         if changed == 1:
             promoted.append(registration)
             notify(registration, "registration_promoted")
+            record("registration.promoted", actor=SYSTEM, registration=registration,
+                   changes={"status": ["waitlisted", "confirmed"]})
         else:  # promoted or cancelled meanwhile by a concurrent request
             _release_seats(event, registration.sessions)
     _expire_counters(event, promoted)
@@ -439,6 +444,8 @@ def cancel_registration(registration, actor=None, now=None, reason=""):
     db.session.expire(registration, ["status", "cancelled_at"])
     if changed != 1:
         return []
+    record("registration.cancelled", actor=actor, registration=registration, reason=reason,
+           changes={"status": [previous, RegistrationStatus.cancelled]})
     notify(registration, "registration_cancelled")
     registration_cancelled.send(registration, actor=actor, reason=reason, now=now)
     promoted = []
@@ -524,6 +531,8 @@ def find_registration_by_token(token):
 
 # ---- the registrant's own changes -------------------------------------------------
 
+# What names or reaches the person: the audit trail says that it changed, never its value (see audit.models).
+PERSONAL_FIELDS = ("title_prefix", "first_name", "last_name", "email", "organization", "position", "phone")
 EDITABLE = ("title_prefix", "first_name", "last_name", "email", "organization", "position", "phone", "sector",
             "attendance", "sessions", "consent_listing")
 
@@ -587,10 +596,14 @@ def update_registration(registration, data, actor=None, now=None):
                 raise ValidationFailed(fields={"sessions": [_l("No seat is left in: %(sessions)s.", sessions=full)]})
         if dropped:
             connection.execute(_RELEASE_SESSION_SEATS, {"targets": [s.id for s in dropped]})
+    fields = [*clean, "sessions"]
+    before = snapshot(registration, fields)
     for key, value in clean.items():
         setattr(registration, key, value)
     registration.email_normalized = email_normalized
     registration.sessions = sessions
+    if changes := changes_between(before, snapshot(registration, fields), private=PERSONAL_FIELDS):
+        record("registration.updated", actor=actor, registration=registration, changes=changes)
     registration.updated_at = now or utcnow()
     db.session.flush()
     _expire_counters(event)
@@ -617,6 +630,7 @@ def erase_registration(registration, actor=None, now=None):
         return registration
     if can_cancel(registration, now):
         cancel_registration(registration, actor=actor, now=now)
+    record("registration.erased", actor=actor, registration=registration)
     blank = dict(title_prefix="", first_name="", last_name="", email="", phone="", organization="", position="",
                  consent_listing=False, manage_seed=None, manage_token_hash=digest(new_seed()),
                  submission_key_hash=None, ticket_id=None, erased_at=now, updated_at=now,
