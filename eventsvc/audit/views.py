@@ -30,7 +30,7 @@ def _page(event):
     page = db.paginate(services.entries_for(event, filters=filters), per_page=50, max_per_page=500)
     args = {k: v for k, v in request.args.items() if k in services.AuditFilters._fields and v} if not errors else {}
     return render_template("audit/event.html", event=event, page=page, lines=services.lines(page.items),
-                           filters=filters, errors=errors, args=args, families=services.FAMILIES,
+                           filters=filters, errors=errors, args=args, families=services.FAMILY_LABELS,
                            actors=services.actors_of(event)), 400 if errors else 200
 
 
