@@ -135,6 +135,7 @@ def create_app(config=None):
     from .dashboard.views import bp as dashboard_bp
     from .webhooks.views import bp as webhooks_bp
     from .questions.views import bp as questions_bp
+    from .audit.views import bp as audit_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(events_bp)
@@ -151,6 +152,7 @@ def create_app(config=None):
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(questions_bp)
+    app.register_blueprint(audit_bp)
 
     # After the API: flask-smorest registers its own HTTPException handler.
     from . import errors

@@ -121,6 +121,10 @@ ROUTES = {
     "accounts.deactivate_user": "admin",
     "accounts.reset_password": "admin",
     "accounts.revoke_tokens": "admin",
+    "audit.event_audit": "manage",
+    "audit.event_audit_csv": "manage",
+    "audit.all_audit": "admin",
+    "audit.all_audit_csv": "admin",
     # API
     "api.create_event": "creator",
     "api.patch_event": "manage",
@@ -139,6 +143,7 @@ ROUTES = {
     "api.send_message": "manage",
     "api.get_registrant": "view",
     "api.duplicate_event": "copy",
+    "api.event_audit": "manage",
     "api.list_webhooks": "manage",
     "api.create_webhook": "manage",
     "api.delete_webhook": "manage",

@@ -9,6 +9,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..clock import now
 from ..emails import normalize_email
+from ..audit.services import record
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ..extensions import db
 from . import password_links
@@ -30,7 +31,7 @@ def valid_email(email):
         raise ValidationFailed(fields={"email": [str(error)]})
 
 
-def create_user(email, password, role=Role.organizer, name=""):
+def create_user(email, password, role=Role.organizer, name="", actor=None):
     email = valid_email(email)
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(
@@ -41,6 +42,7 @@ def create_user(email, password, role=Role.organizer, name=""):
     user = User(email=email, name=name, role=Role(role), password_hash=generate_password_hash(password))
     db.session.add(user)
     db.session.flush()
+    record("account.created", actor=actor, target=user, email=user.email, role=user.role)
     return user
 
 
@@ -104,6 +106,7 @@ def set_password(user, password, actor=None):
         )
     user.password_hash = generate_password_hash(password)
     end_sessions(user)
+    record("account.password_changed", actor=actor, target=user, email=user.email)
     db.session.flush()
 
 
@@ -123,11 +126,13 @@ def deactivate_user(user, actor=None):
         # Its set-password links must die with it: they would otherwise activate the account.
         user.password_hash = NO_PASSWORD + secrets.token_hex(16)
     end_sessions(user)
+    record("account.deactivated", actor=actor, target=user, email=user.email)
     db.session.flush()
 
 
 def activate_user(user, actor=None):
     user.active = True
+    record("account.activated", actor=actor, target=user, email=user.email)
     db.session.flush()
 
 
@@ -152,6 +157,7 @@ def start_session(user, remember=False, days=30, hours=12, user_agent=""):
     user.last_login_at = started
     user.login_token = token
     db.session.flush()
+    record("account.signed_in", actor=user, target=user, remember=remember)
     return token
 
 
@@ -170,6 +176,12 @@ def user_for_session(token):
     return user
 
 
+def sign_out(user):
+    """The person signs out: every sign-in of theirs ends, on every browser (see end_sessions)."""
+    end_sessions(user)
+    record("account.signed_out", actor=user, target=user)
+
+
 def end_sessions(user):
     """End every sign-in of `user`, on every browser: their session and remember cookies stop working."""
     db.session.execute(
@@ -181,17 +193,24 @@ def end_sessions(user):
 
 
 def authenticate(email, password):
-    """The active user with this e-mail and password, or None."""
+    """The active user with this e-mail and password, or None.
+
+    A failed attempt on an existing account is recorded (the account's own
+    trail: someone guessing its password); one on an unknown address is not,
+    so that nobody can fill the record with addresses of their choosing.
+    """
     user = db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
     if user is None:
         check_password_hash(_DUMMY_HASH, password or "")
         return None
     if not check_password_hash(user.password_hash, password or "") or not user.active:
+        record("account.sign_in_failed", actor=None, target=user, email=user.email,
+               reason="deactivated" if not user.active else "wrong_password")
         return None
     return user
 
 
-def issue_api_token(user, expires_days=DEFAULT_TOKEN_DAYS):
+def issue_api_token(user, expires_days=DEFAULT_TOKEN_DAYS, actor=None):
     """Create a token for `user` valid `expires_days` days and return it; only its hash is stored."""
     if not isinstance(expires_days, int) or not 1 <= expires_days <= MAX_TOKEN_DAYS:
         raise ValidationFailed(fields={"expires_days": [_l("Between 1 and %(n)d days.", n=MAX_TOKEN_DAYS)]})
@@ -199,9 +218,11 @@ def issue_api_token(user, expires_days=DEFAULT_TOKEN_DAYS):
         raise Conflict(_l("This account is deactivated."))
     token = "evs_" + secrets.token_urlsafe(32)
     created = now()
-    db.session.add(ApiToken(user=user, token_hash=ApiToken.hash(token), created_at=created,
-                            expires_at=created + timedelta(days=expires_days)))
+    api_token = ApiToken(user=user, token_hash=ApiToken.hash(token), created_at=created,
+                         expires_at=created + timedelta(days=expires_days))
+    db.session.add(api_token)
     db.session.flush()
+    record("token.issued", actor=actor, target=api_token, email=user.email, expires_at=api_token.expires_at)
     return token
 
 
@@ -250,4 +271,6 @@ def revoke_api_tokens(user, actor=None):
         .values(revoked_at=now())
     )
     db.session.flush()
+    if result.rowcount:
+        record("token.revoked", actor=actor, target=user, email=user.email, tokens=result.rowcount)
     return result.rowcount

@@ -63,6 +63,7 @@ def login():
         if user is not None:
             sign_in(user, remember=form.remember.data)
             return redirect(safe_next(form.next.data) or url_for("events.dashboard"))
+        db.session.commit()  # the failed attempt's record (see authenticate)
         form.password.errors.append(_("Wrong e-mail or password."))
         status = 401
     elif request.method == "POST":
@@ -75,7 +76,7 @@ def login():
 def logout():
     if ActionForm().validate_on_submit():
         # Every sign-in of this person ends, on every browser: a cookie copied elsewhere dies with this one.
-        services.end_sessions(current_user)
+        services.sign_out(current_user._get_current_object())
         db.session.commit()
         logout_user()
     return redirect(url_for("events.index"))
@@ -150,7 +151,8 @@ def create_user():
 
     def create():
         try:
-            return services.create_user(form.email.data, form.password.data, form.role.data, name=form.name.data or "")
+            return services.create_user(form.email.data, form.password.data, form.role.data, name=form.name.data or "",
+                                        actor=current_user)
         except Conflict as error:  # the e-mail is taken: said beside the field, like any other wrong input
             raise ValidationFailed(fields={"email": [error.message]})
 

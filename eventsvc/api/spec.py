@@ -11,6 +11,7 @@ TAGS = [
     {"name": "team", "description": "The event's team: its owner adds and removes colleagues by e-mail, in a role"},
     {"name": "messages", "description": "Organizers write to a filtered set of an event's people, now or at a set time"},
     {"name": "webhooks", "description": "Organizers register https URLs that receive registrations, cancellations and check-ins, signed"},
+    {"name": "audit", "description": "The event's audit trail: who did what, and who downloaded whose data"},
 ]
 
 

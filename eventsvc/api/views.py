@@ -12,6 +12,7 @@ from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from ..access import Permission, event_for
+from ..audit.services import REGISTRANT
 from ..accounts.services import find_api_token, record_token_use, token_use_is_stale
 from ..teams.services import can, can_check_in
 from ..checkin import services as checkin_services
@@ -315,7 +316,8 @@ def register(data, slug):
         forgive_wrong_invitation()
     else:
         try:
-            result = registration_services.register(event, data, invitation=invitation, submission_key=key)
+            result = registration_services.register(event, data, invitation=invitation, submission_key=key,
+                                                    actor=REGISTRANT)
         except InvitationInvalid:
             # Used up a moment ago by a concurrent request: a retry of this one, or a wrong link.
             db.session.rollback()
@@ -565,3 +567,4 @@ from . import messaging  # noqa: E402,F401  (its routes register on blp)
 from . import registrants  # noqa: E402,F401  (one registrant, managed by the event's team)
 from . import webhooks as _webhooks  # noqa: E402,F401  (registers its routes on blp)
 from . import reuse as _reuse  # noqa: E402,F401  (duplicating events)
+from . import audit as _audit  # noqa: E402,F401  (GET /events/<slug>/audit: registers on this blueprint)

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from .. import labels
 
+from ..audit.services import record
 from ..checkin.models import Checkin, active_condition
 from ..collation import thai_order
 from ..extensions import db
@@ -84,6 +85,8 @@ def list_version(event):
 
 
 def set_list_published(event, published, actor=None):
+    if event.attendee_list_published != bool(published):
+        record("list.published" if published else "list.withdrawn", actor=actor, event=event)
     event.attendee_list_published = bool(published)
     db.session.flush()
     return event
@@ -91,6 +94,9 @@ def set_list_published(event, published, actor=None):
 
 def stop_listing_me(registration, actor=None):
     """The person withdraws their consent to be listed: gone from the public list at once."""
+    if registration.consent_listing:
+        record("registration.unlisted", actor=actor, registration=registration,
+               changes={"consent_listing": [True, False]})
     registration.consent_listing = False
     db.session.flush()
     return registration

@@ -7,7 +7,8 @@ import hashlib
 
 from .. import clock
 from ..access import Permission, event_for, public_event, staff_required
-from ..extensions import cache
+from ..audit.services import REGISTRANT, record_export
+from ..extensions import cache, db
 from ..models_base import search_text
 from ..templating import current_locale
 from ..forms_common import button_action
@@ -43,7 +44,7 @@ def public_list(slug):
 @bp.route("/my/<token>/unlist", methods=["POST"])
 def unlist_me(token):
     registration = registration_by_token_or_404(token)
-    return button_action(lambda: services.stop_listing_me(registration),
+    return button_action(lambda: services.stop_listing_me(registration, actor=REGISTRANT),
                          message=_("Your name is no longer in the public list of participants."),
                          next_url=url_for("registration.my_registration", token=token))
 
@@ -74,8 +75,13 @@ def publish_list(slug, action):
 @staff_required
 def export(slug, kind):
     event = event_for(slug, Permission.view, with_sessions=True)
-    query = services.filtered_registrations(event, **list_filters(event))
-    rows = services.export_rows(event, query, language=export_language())
+    filters = list_filters(event)
+    query = services.filtered_registrations(event, **filters)
+    language = export_language()
+    record_export(f"registrations_{kind}", actor=current_user, event=event, language=language,
+                  filters={k: v for k, v in filters.items() if v})
+    db.session.commit()
+    rows = services.export_rows(event, query, language=language)
     filename = f"registrations-{event.slug}.{kind}"
     return csv_response(rows, filename) if kind == "csv" else xlsx_response(
         rows, filename, sheet="registrations", widths=services.EXPORT_WIDTHS)
@@ -89,6 +95,8 @@ def sign_in_sheet(slug, session_id):
     if session is None:
         abort(404)
     everyone = request.args.get("everyone") == "1"
+    record_export("sign_in_sheet", actor=current_user, event=event, session_id=session.id, everyone=everyone)
+    db.session.commit()
     return render_template("attendees/sign_in_sheet.html", event=event, session=session, everyone=everyone,
                            onsite_only=services.sign_in_sheet_onsite_only(event, everyone),
                            people=services.sign_in_sheet(event, session, everyone))

@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
 from .. import clock
+from ..audit.services import record
 from ..signals import checkin_created, personal_data_requested
 from ..teams.services import can_manage
 from ..collation import thai_order
@@ -202,6 +203,8 @@ def check_in(registration, session, staff, method, nonce=None, now=None):
         Checkin.registration_id == registration.id, Checkin.session_id == session.id,
         Checkin.action == CheckinAction.check_in, Checkin.attempt == attempt))
     if inserted:
+        record("checkin.created", actor=staff, registration=registration, target=active, session_id=session.id,
+               method=method)
         checkin_created.send(active, actor=staff)
     return CheckinResult("checked_in" if inserted else "already_checked_in", active, registration)
 
@@ -241,9 +244,10 @@ def undo_check_in(registration, session, actor, now=None):
         raise UndoNotAllowed()
     if to_local(active.created_at).date() != to_local(now).date():
         raise UndoRefused(_l("A check-in can only be undone on the day it was made."))
-    _insert_once(dict(event_id=active.event_id, session_id=session.id, registration_id=registration.id,
-                      staff_id=actor_id, method=active.method.value, nonce=None, created_at=now,
-                      action=CheckinAction.undo.value, attempt=active.attempt))
+    if _insert_once(dict(event_id=active.event_id, session_id=session.id, registration_id=registration.id,
+                         staff_id=actor_id, method=active.method.value, nonce=None, created_at=now,
+                         action=CheckinAction.undo.value, attempt=active.attempt)):
+        record("checkin.undone", actor=actor, registration=registration, target=active, session_id=session.id)
     return CheckinResult("undone", active, registration)
 
 

@@ -22,9 +22,9 @@ from flask_babel import lazy_ngettext
 from werkzeug.utils import secure_filename
 
 from .. import clock
+from ..audit.services import changes_between, record, snapshot
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
-from ..audit.services import record
 from ..teams.services import add_owner
 from ..timefmt import BANGKOK, to_local
 from .signals import (event_cancelled, event_duplicated, schedule_changed, seats_changed, session_cancelled,
@@ -295,6 +295,7 @@ def create_event(owner, data, sessions=(), actor=None):
     if errors:
         raise ValidationFailed(fields=errors)
     _insert_new_event(event, owner)
+    record("event.created", actor=actor, event=event, slug=event.slug, sessions=len(event.sessions))
     if status != EventStatus.draft:
         set_status(event, status, actor)
     return event
@@ -327,8 +328,11 @@ def update_event(event, data, actor=None):
     capacity_changed = "capacity" in clean and clean["capacity"] != event.capacity
     waitlist_changed = "waitlist" in clean and clean["waitlist"] != event.waitlist
     place_changed = any(key in PLACE_FIELDS and clean[key] != getattr(event, key) for key in clean)
+    before = snapshot(event, clean)
     for key, value in clean.items():
         setattr(event, key, value)
+    if changes := changes_between(before, snapshot(event, clean)):
+        record("event.updated", actor=actor, event=event, changes=changes)
     if place_changed:
         _schedule_changed(event, event.sessions)
     db.session.flush()
@@ -363,6 +367,11 @@ def _refuse_if_cancelled(event, session=None):
         raise Conflict(_l("This session has been cancelled; it can no longer be changed."))
 
 
+# What the audit trail calls a change of status.
+STATUS_ACTIONS = {EventStatus.published: "event.published", EventStatus.cancelled: "event.cancelled",
+                  EventStatus.draft: "event.unpublished"}
+
+
 def set_status(event, status, actor=None, reason=""):
     status = EventStatus(status)
     if event.status == EventStatus.cancelled and status != EventStatus.cancelled:
@@ -372,6 +381,9 @@ def set_status(event, status, actor=None, reason=""):
     newly_cancelled = status == EventStatus.cancelled and event.status != EventStatus.cancelled
     if newly_cancelled:
         reason = _clean_reason(reason)
+    if status != event.status:
+        record(STATUS_ACTIONS[status], actor=actor, event=event, changes={"status": [event.status, status]},
+               **({"reason": reason} if newly_cancelled else {}))
     event.status = status
     if newly_cancelled:
         event.cancelled_at = clock.now()
@@ -423,6 +435,7 @@ def cancel_session(session, reason, actor=None):
     session.cancelled_at = clock.now()
     session.cancel_reason = reason
     db.session.flush()
+    record("session.cancelled", actor=actor, event=event, target=session, reason=reason)
     if event.status == EventStatus.published:
         session_cancelled.send(session, actor=actor)
     db.session.flush()
@@ -441,6 +454,8 @@ def add_session(event, data, actor=None):
     event.sessions.append(session)
     _refresh_event_times(event)
     db.session.flush()
+    record("session.added", actor=actor, event=event, target=session, name_th=session.name_th,
+           starts_at=session.starts_at, ends_at=session.ends_at)
     return session
 
 
@@ -455,11 +470,14 @@ def update_session(session, data, actor=None):
         raise ValidationFailed(fields=errors)
     capacity_changed = "capacity" in clean and clean["capacity"] != session.capacity
     moved = any(key in ("starts_at", "ends_at") and clean[key] != getattr(session, key) for key in clean)
+    before = snapshot(session, clean)
     for key, value in clean.items():
         setattr(session, key, value)
     errors = _check_session_times(session)
     if errors:
         raise ValidationFailed(fields=errors)
+    if changes := changes_between(before, snapshot(session, clean)):
+        record("session.updated", actor=actor, event=session.event, target=session, changes=changes)
     _refresh_event_times(session.event)
     if moved:
         _schedule_changed(session.event, [session])
@@ -477,6 +495,8 @@ def delete_session(session, actor=None):
     event = session.event
     if event.status == EventStatus.published and len(event.sessions) == 1:
         raise Conflict(_l("A published event needs at least one session."))
+    record("session.deleted", actor=actor, event=event, target=session, name_th=session.name_th,
+           starts_at=session.starts_at, ends_at=session.ends_at)
     event.sessions.remove(session)
     db.session.flush()
     _refresh_event_times(event)
@@ -605,11 +625,15 @@ def add_attachment(event, upload, title="", actor=None):
     except Exception:
         path.unlink(missing_ok=True)
         raise
+    record("document.added", actor=actor, event=event, target=attachment, title=attachment.title,
+           filename=attachment.filename, size=size)
     return attachment
 
 
 def delete_attachment(attachment, actor=None):
     path = attachments_folder() / attachment.stored_name
+    record("document.deleted", actor=actor, event=attachment.event, target=attachment, title=attachment.title,
+           filename=attachment.filename)
     db.session.delete(attachment)
     db.session.flush()
     path.unlink(missing_ok=True)

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from .. import clock
 from .. import labels
+from ..audit.services import REGISTRANT, record
 from ..emails import normalize_email
 from ..errors import Conflict, InvitationInvalid, ValidationFailed
 from ..events.models import EventStatus
@@ -136,7 +137,8 @@ def invite(event, invitees, *, actor=None, send=True, expires_at=None, positions
     """
     now = now or clock.now()
     _check_can_invite(event, send, expires_at, now)
-    positions = list(positions) if positions is not None else list(range(len(invitees)))
+    positions_given = positions is not None
+    positions = list(positions) if positions_given else list(range(len(invitees)))
     result = InviteResult()
     already = set(db.session.scalars(sa.select(Invitation.email_normalized).where(Invitation.event_id == event.id)))
     seen = {}
@@ -180,6 +182,10 @@ def invite(event, invitees, *, actor=None, send=True, expires_at=None, positions
         else:
             result.invited.append(Invited(position, new_id, values["email"], values["name"], token))
     result.rejected.sort(key=lambda rejection: rejection.position)
+    # One entry per list (an import of 5,000 is one action); `positions` come with a file's lines only.
+    record("invitation.imported" if positions_given else "invitation.invited", actor=actor, event=event,
+           invited=len(result.invited), rejected=len(result.rejected), sent=send,
+           invitation_ids=[invited.id for invited in result.invited][:100])
     if send:
         by_id = {invited.id: invited for invited in result.invited}
         locales = {values["email_normalized"]: values["locale"] for _, _, values in accepted}
@@ -307,6 +313,8 @@ def decline(invitation, reason="", now=None):
     invitation.decline_reason = reason
     db.session.flush()
     if first_time:
+        # Only the invitee declines, through their own link.
+        record("invitation.declined", actor=REGISTRANT, event=invitation.event, target=invitation)
         enqueue("invitation_declined", to=invitation.email, locale=invitation.locale, event_id=invitation.event_id,
                 invitation_id=invitation.id)
     return invitation
@@ -324,6 +332,7 @@ def resend(invitation, actor=None, now=None):
         raise Conflict(_l("This invitation can no longer be used; give it a new link instead."))
     invitation.send_count += 1
     db.session.flush()
+    record("invitation.resent", actor=actor, event=invitation.event, target=invitation)
     enqueue("invitation", to=invitation.email, locale=invitation.locale, event_id=invitation.event_id,
             invitation_id=invitation.id)
     return invitation
@@ -342,6 +351,8 @@ def send_unsent(event, actor=None, now=None):
     for invitation in waiting:
         invitation.send_count = 1
     db.session.flush()
+    if waiting:
+        record("invitation.sent", actor=actor, event=event, sent=len(waiting))
     return enqueue_many("invitation", [
         {"to": inv.email, "locale": inv.locale, "event_id": event.id, "invitation_id": inv.id} for inv in waiting
     ])
@@ -356,6 +367,7 @@ def revoke(invitation, actor=None, now=None):
     invitation.status = InvitationStatus.revoked
     invitation.revoked_at = now or clock.now()
     db.session.flush()
+    record("invitation.revoked", actor=actor, event=invitation.event, target=invitation)
     _cancel_pending_messages(invitation, _l("The invitation was withdrawn."))
     return invitation
 
@@ -376,6 +388,7 @@ def reissue(invitation, actor=None, expires_at=None, now=None):
     invitation.revoked_at = None
     invitation.send_count += 1
     db.session.flush()
+    record("invitation.reissued", actor=actor, event=invitation.event, target=invitation)
     enqueue("invitation", to=invitation.email, locale=invitation.locale, event_id=invitation.event_id,
             invitation_id=invitation.id)
     return invitation

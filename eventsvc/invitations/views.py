@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from ..spreadsheets import csv_response, export_language
 from ..access import Permission, event_for, staff_required
+from ..audit.services import record_export
 from ..extensions import db
 from ..forms_common import apply_field_errors, button_action
 from ..errors import DomainError, ValidationFailed
@@ -140,4 +141,7 @@ def send_unsent(slug):
 @staff_required
 def export(slug):
     event = event_for(slug, Permission.view)
-    return csv_response(services.export_rows(event, language=export_language()), f"invitations-{event.slug}.csv")
+    language = export_language()
+    record_export("invitations_csv", actor=current_user, event=event, language=language)
+    db.session.commit()
+    return csv_response(services.export_rows(event, language=language), f"invitations-{event.slug}.csv")

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import clock
+from ..audit.services import record
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..signals import personal_data_erased, personal_data_requested
@@ -90,13 +91,16 @@ def messages_for_event(event, status=None):
 
 def retry_failed(event, actor=None, now=None):
     """Give the event's failed messages a fresh set of tries (after the organizer fixed an address or the server); returns how many."""
-    return db.session.execute(
+    count = db.session.execute(
         sa.update(OutboxMessage)
         .where(OutboxMessage.event_id == event.id, OutboxMessage.status == MessageStatus.failed)
         .values(status=MessageStatus.pending, attempts=0, due_at=now or clock.now(), failed_at=None,
                 claim_token=None, claimed_until=None)
         .execution_options(synchronize_session=False)
     ).rowcount
+    if count:
+        record("mail.retried", actor=actor, event=event, messages=count)
+    return count
 
 
 def _about(registration):

@@ -130,11 +130,8 @@ def cancel_registration(registration, actor, reason="", now=None):
     previous = registration.status
     if previous == RegistrationStatus.cancelled:
         return []
-    promoted = services.cancel_registration(registration, actor=actor, now=now or clock.now(), reason=reason)
-    record("registration.cancelled", actor=actor, registration=registration,
-           changes={"status": [previous.value, RegistrationStatus.cancelled.value]}, reason=reason,
-           promoted=[p.id for p in promoted])
-    return promoted
+    # The service records the cancellation (with the reason and who moved up), as for the person's own.
+    return services.cancel_registration(registration, actor=actor, now=now or clock.now(), reason=reason)
 
 
 _RESENT_KINDS = {RegistrationStatus.confirmed: "registration_confirmed",

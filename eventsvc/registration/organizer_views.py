@@ -23,6 +23,7 @@ ACTION_LABELS = {
     "registration.created": _l("Registered"),
     "registration.added": _l("Added by the organizer"),
     "registration.changed": _l("Details changed"),
+    "registration.updated": _l("Details changed"),
     "registration.cancelled": _l("Cancelled"),
     "registration.resent": _l("Confirmation sent again"),
     "registration.promoted": _l("Moved up from the waitlist"),

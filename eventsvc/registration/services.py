@@ -11,6 +11,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import clock
+from ..audit.services import SYSTEM, changes_between, record, snapshot
 from ..emails import normalize_email
 from ..errors import (
     CapacityReached, Conflict, InvitationInvalid, InvitationRequired, RegistrationClosed, ValidationFailed,
@@ -246,6 +247,9 @@ def register(event, data, *, invitation=None, submission_key=None, actor=None, n
     registration = _attach(Registration(id=new_id, **values), event, sessions)
     question_services.save_answers(registration, answers)
     notify(registration, "registration_confirmed" if confirmed else "registration_waitlisted")
+    if not added_by_organizer:  # by hand (a walk-in, a phone call): management records registration.added
+        record("registration.created", actor=actor, registration=registration, status=registration.status,
+               sessions=[s.id for s in sessions], invited=invitation is not None)
     registration_created.send(registration, actor=actor)
     return RegistrationResult(registration, True, manage_token)
 
@@ -406,6 +410,8 @@ def promote_waitlist(event, now=None):
         if changed == 1:
             promoted.append(registration)
             notify(registration, "registration_promoted")
+            record("registration.promoted", actor=SYSTEM, registration=registration,
+                   changes={"status": ["waitlisted", "confirmed"]})
         else:  # promoted or cancelled meanwhile by a concurrent request
             _release_seats(event, registration.sessions)
     _expire_counters(event, promoted)
@@ -474,6 +480,8 @@ def cancel_registration(registration, actor=None, now=None, reason=""):
     if previous == RegistrationStatus.confirmed:
         _release_seats(event, registration.sessions)
         promoted = promote_waitlist(event, now)
+    record("registration.cancelled", actor=actor, registration=registration, reason=reason,
+           changes={"status": [previous, RegistrationStatus.cancelled]}, promoted=[p.id for p in promoted])
     _expire_counters(event)
     return promoted
 
@@ -553,6 +561,8 @@ def find_registration_by_token(token):
 
 # ---- the registrant's own changes -------------------------------------------------
 
+# What names or reaches the person: the audit trail says that it changed, never its value (see audit.models).
+PERSONAL_FIELDS = ("title_prefix", "first_name", "last_name", "email", "organization", "position", "phone")
 EDITABLE = ("title_prefix", "first_name", "last_name", "email", "organization", "position", "phone", "sector",
             "attendance", "sessions", "consent_listing", "answers")
 
@@ -621,10 +631,16 @@ def update_registration(registration, data, actor=None, now=None, by_organizer=F
                 raise ValidationFailed(fields={"sessions": [_l("No seat is left in: %(sessions)s.", sessions=full)]})
         if dropped:
             connection.execute(_RELEASE_SESSION_SEATS, {"targets": [s.id for s in dropped]})
+    fields = [*clean, "sessions"]
+    before = snapshot(registration, fields)
     for key, value in clean.items():
         setattr(registration, key, value)
     registration.email_normalized = email_normalized
     registration.sessions = sessions
+    # A correction by the event's team is recorded by management.update_registration, sessions included.
+    if not by_organizer and (changes := changes_between(before, snapshot(registration, fields),
+                                                        private=PERSONAL_FIELDS)):
+        record("registration.updated", actor=actor, registration=registration, changes=changes)
     registration.updated_at = now or clock.now()
     if answers is not None:
         question_services.replace_answers(registration, answers)
@@ -651,6 +667,7 @@ def erase_registration(registration, actor=None, now=None):
         return registration
     if can_cancel(registration, now):
         cancel_registration(registration, actor=actor, now=now)
+    record("registration.erased", actor=actor, registration=registration)
     blank = dict(title_prefix="", first_name="", last_name="", email="", phone="", organization="", position="",
                  consent_listing=False, manage_seed=None, manage_token_hash=digest(new_seed()),
                  submission_key_hash=None, ticket_id=None, erased_at=now, updated_at=now,

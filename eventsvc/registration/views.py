@@ -7,6 +7,7 @@ from flask_login import current_user
 from wtforms.fields import SelectChoice
 from wtforms.widgets import RadioInput
 
+from ..audit.services import REGISTRANT, record_export
 from ..emails import normalize_email
 from ..errors import CapacityReached, InvitationInvalid, InvitationRequired, RegistrationClosed, ValidationFailed
 from ..attendees.filters import list_filters
@@ -113,7 +114,7 @@ def register(slug):
         result = services.register(
             event, _service_data(form, questions), invitation=invitation,
             submission_key=form.submission_key.data or None,
-            actor=current_user if current_user.is_authenticated else None,
+            actor=current_user if current_user.is_authenticated else REGISTRANT,
         )
     except ValidationFailed as error:
         db.session.rollback()
@@ -230,7 +231,8 @@ def edit_my_registration(token):
     if registration.invitation_id is not None:
         form.email.render_kw = {"readonly": True}
     done = save_form(form, on_form_fields(lambda: services.update_registration(
-                         registration, {**form.service_data(registration.locale), "answers": answers_from(form, questions)})),
+                         registration, {**form.service_data(registration.locale), "answers": answers_from(form, questions)},
+                         actor=REGISTRANT)),
                      message=_("Your registration is updated."),
                      next_url=url_for("registration.my_registration", token=token), default_field=form.email)
     if done:
@@ -243,7 +245,7 @@ def edit_my_registration(token):
 @bp.route("/my/<token>/cancel", methods=["POST"])
 def cancel_my_registration(token):
     registration = registration_by_token_or_404(token)
-    return button_action(lambda: services.cancel_registration(registration, actor=None),
+    return button_action(lambda: services.cancel_registration(registration, actor=REGISTRANT),
                          message=_("Your registration is cancelled."),
                          next_url=url_for("registration.my_registration", token=token))
 
@@ -251,7 +253,10 @@ def cancel_my_registration(token):
 @bp.route("/my/<token>/data.json")
 def my_data(token):
     registration = registration_by_token_or_404(token)
-    response = jsonify(services.personal_data(registration))
+    data = services.personal_data(registration)
+    record_export("personal_data", actor=REGISTRANT, registration=registration)
+    db.session.commit()
+    response = jsonify(data)
     response.headers["Content-Disposition"] = f'attachment; filename="my-data-{registration.event.slug}.json"'
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -263,7 +268,7 @@ def erase_my_data(token):
     if not ActionForm().validate_on_submit():
         abort(400)
     event = registration.event
-    services.erase_registration(registration)
+    services.erase_registration(registration, actor=REGISTRANT)
     db.session.commit()
     return render_template("registration/erased.html", event=event)
 
