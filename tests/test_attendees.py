@@ -17,6 +17,7 @@ from eventsvc.livestream.services import record_join
 from eventsvc.registration import services as registration_services
 from eventsvc.spreadsheets import csv_chunks
 from eventsvc.timefmt import BANGKOK
+from eventsvc.registration import privacy as registration_privacy
 
 PHONE = re.compile(r"0\d[\d -]{7,11}\d")
 
@@ -90,7 +91,7 @@ def test_cancelled_and_erased_people_leave_the_list(db, client, published):
     first, _ = register(db, published, 1, consent_listing=True)
     second, _ = register(db, published, 2, consent_listing=True)
     registration_services.cancel_registration(first)
-    registration_services.erase_registration(second)
+    registration_privacy.erase_registration(second)
     db.session.commit()
     html = client.get(f"/events/{published.slug}/attendees").get_data(as_text=True)
     assert "สมชาย1" not in html and "สมชาย2" not in html and 'data-shown="0"' in html

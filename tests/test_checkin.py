@@ -12,6 +12,7 @@ from eventsvc.checkin import services
 from eventsvc.checkin.models import Checkin, CheckinMethod
 from eventsvc.registration import services as registration_services
 from eventsvc.tickets import codes
+from eventsvc.registration import privacy as registration_privacy
 
 
 # Check-in opens EVENTSVC_CHECKIN_OPENS_MINUTES (120) before a session: the door tests use sessions starting soon.
@@ -393,7 +394,7 @@ def test_undo_is_a_new_entry_and_a_person_can_be_checked_in_again(db, make_event
     assert [(r.action.value, r.attempt) for r in rows(db)] == [("check_in", 0), ("undo", 0), ("check_in", 1)]
     assert services.counts_by_session(event)[morning.id]["checked_in"] == 1
     # The person's own data export keeps the whole story.
-    exported = registration_services.personal_data(reload(db, registration))["check_ins"]
+    exported = registration_privacy.personal_data(reload(db, registration))["check_ins"]
     assert [entry["action"] for entry in exported] == ["check_in", "undo", "check_in"]
 
 

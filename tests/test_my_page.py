@@ -13,6 +13,7 @@ from eventsvc.mail.models import MessageStatus, OutboxMessage
 from eventsvc.models_base import utcnow
 from eventsvc.registration import services
 from eventsvc.registration.models import Registration, RegistrationStatus
+from eventsvc.registration import privacy
 
 
 def register(db, event, n=1, **overrides):
@@ -197,7 +198,7 @@ def test_erasing_before_the_event_cancels_and_lets_the_waitlist_in(db, client, m
     event = make_event(capacity=1)
     first, token = register(db, event, 1)
     second, _ = register(db, event, 2)
-    services.erase_registration(first)
+    privacy.erase_registration(first)
     db.session.commit()
     assert reload(db, first).status == RegistrationStatus.cancelled and reload(db, first).erased_at
     assert reload(db, second).status == RegistrationStatus.confirmed
@@ -212,7 +213,7 @@ def test_an_invited_persons_invitation_is_erased_too(db, make_event, make_invita
     event = make_event(registration_mode="invite_only")
     invitation, _ = make_invitation(event, name="นางสาวลบ ข้อมูล")
     result = services.register(event, person(1, email=None), invitation=invitation)
-    services.erase_registration(result.registration)
+    privacy.erase_registration(result.registration)
     db.session.commit()
     invitation = reload(db, invitation)
     assert (invitation.email, invitation.name, invitation.organization) == ("", "", "")

@@ -13,6 +13,7 @@ from eventsvc.errors import ValidationFailed
 from eventsvc.questions import services
 from eventsvc.questions.models import RegistrationAnswer, RegistrationQuestion
 from eventsvc.registration import services as registration_services
+from eventsvc.registration import privacy as registration_privacy
 from test_api import assert_error
 
 MEAL = {"kind": "one_choice", "label_th": "อาหารกลางวัน", "label_en": "Lunch", "required": True,
@@ -265,7 +266,7 @@ def test_the_data_download_has_the_answers_and_erasure_blanks_the_text_and_keeps
     assert data["answers"][0]["choices"][0] == {"key": "c3", "th": "อาหารฮาลาล", "en": "Halal"}
     assert set(data) >= {"event", "registration", "consents", "check_ins", "online_joins", "messages"}
 
-    registration_services.erase_registration(result.registration)
+    registration_privacy.erase_registration(result.registration)
     db.session.commit()
     assert answers_of(db, result.registration) == {q["meal"].id: ("", ["c3"]), q["needs"].id: ("", []),
                                                    q["unit"].id: ("", [])}

@@ -20,6 +20,7 @@ from eventsvc.mail.render import render
 from eventsvc.models_base import utcnow
 from eventsvc.registration import management, services
 from eventsvc.registration.models import Registration, RegistrationStatus
+from eventsvc.registration import privacy
 
 
 def auth(token):
@@ -373,7 +374,7 @@ def test_the_record_lists_history_newest_first_and_the_messages(db, make_event, 
 
 def test_an_erased_registration_cannot_be_acted_on(db, make_event, make_registration, organizer):
     registration = make_registration(make_event(capacity=5), 1)
-    services.erase_registration(registration)
+    privacy.erase_registration(registration)
     db.session.commit()
     for action in (lambda: management.resend_confirmation(registration, organizer),
                    lambda: management.update_registration(registration, {"first_name": "x"}, organizer)):

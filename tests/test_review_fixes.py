@@ -15,6 +15,7 @@ from eventsvc.mail.models import MessageStatus, OutboxMessage
 from eventsvc.models_base import utcnow
 from eventsvc.registration import services
 from eventsvc.registration.models import Registration, RegistrationStatus
+from eventsvc.registration import privacy
 
 
 def at_once(app, *actions, timeout=60):
@@ -207,7 +208,7 @@ def test_a_person_erased_while_the_batch_is_being_sent_gets_nothing(app, db, mak
     def erase_the_second(message):
         if message["To"] == "somchai1@example.org":
             with app.app_context():
-                services.erase_registration(_db.session.get(Registration, second_id))
+                privacy.erase_registration(_db.session.get(Registration, second_id))
                 _db.session.commit()
                 _db.session.remove()
 
@@ -229,7 +230,7 @@ def test_erasure_takes_the_address_out_of_the_errors_too(app, db, make_event, sm
     registration = services.register(event, person(1)).registration
     db.session.commit()
     deliver_due(app)
-    services.erase_registration(reload(db, registration))
+    privacy.erase_registration(reload(db, registration))
     db.session.commit()
     rows = db.session.execute(sa.text("SELECT * FROM outbox_messages")).mappings().all()
     assert rows and not any("somchai1" in str(value) for row in rows for value in row.values())

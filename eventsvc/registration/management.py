@@ -23,7 +23,7 @@ from ..extensions import db
 from ..invitations.models import Invitation
 from ..livestream.models import OnlineAttendance
 from ..mail.models import OutboxMessage
-from . import services
+from . import notices, seats, services
 from .models import Registration, RegistrationStatus
 
 # Registrants' personal values: the audit trail says that they changed, never what they were or became.
@@ -93,7 +93,7 @@ def update_registration(registration, data, actor, now=None):
     `data` may name only the fields that change; the others keep their values.
     """
     _refuse_erased(registration)
-    services._lock_for_seats(registration)
+    seats.lock_for_seats(registration)
     before = _tracked(registration)
     given = {name: value for name, value in data.items() if name in CORRECTABLE}
     services.update_registration(
@@ -126,7 +126,7 @@ def cancel_registration(registration, actor, reason="", now=None):
     """
     reason = clean_reason(reason)
     _refuse_erased(registration)
-    services._lock_for_seats(registration)
+    seats.lock_for_seats(registration)
     previous = registration.status
     if previous == RegistrationStatus.cancelled:
         return []
@@ -144,7 +144,7 @@ def resend_confirmation(registration, actor):
     kind = _RESENT_KINDS.get(registration.status)
     if kind is None:
         raise Conflict(_l("This registration is cancelled: there is no confirmation to send."))
-    services.notify(registration, kind)
+    notices.notify(registration, kind)
     record("registration.resent", actor=actor, registration=registration, kind=kind)
     return kind
 
@@ -154,20 +154,20 @@ def promote(registration, actor, now=None):
     nothing happens (CapacityReached) when one of them is full."""
     _refuse_erased(registration)
     now = now or clock.now()
-    services._lock_for_seats(registration)
+    seats.lock_for_seats(registration)
     if registration.status != RegistrationStatus.waitlisted:
         raise Conflict(_l("Only a person on the waitlist can be moved up."))
     event = registration.event
     if event.is_cancelled or (event.ends_at and now >= event.ends_at):
         raise Conflict(_l("The event is cancelled or over; nobody can be moved up."))
-    if not services._take_seats(event, registration.sessions):
+    if not seats.take_seats(event, registration.sessions):
         raise CapacityReached(_l("No seat is left: the event or one of this person's sessions is full."))
     registration.status = RegistrationStatus.confirmed
     registration.confirmed_at = now
     registration.updated_at = now
     db.session.flush()
-    services._expire_counters(event)
-    services.notify(registration, "registration_promoted")
+    seats.expire_counters(event)
+    notices.notify(registration, "registration_promoted")
     record("registration.promoted", actor=actor, registration=registration,
            changes={"status": [RegistrationStatus.waitlisted.value, RegistrationStatus.confirmed.value]})
     return registration
@@ -231,7 +231,7 @@ def _raise_capacity_for(event, data):
     """
     clean = services.clean_registration_data(event, data)  # field errors first, before anything is raised
     connection = db.session.connection()
-    connection.execute(services._LOCK_EVENT, {"target": event.id})
+    connection.execute(seats.LOCK_EVENT, {"target": event.id})
     if connection.execute(services._FIND_ACTIVE, {"event": event.id,
                                                   "email": normalize_email(clean["email"])}).scalar() is not None:
         return {}

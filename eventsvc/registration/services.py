@@ -1,7 +1,6 @@
 """Registration: the window, seats that are never oversold, the waitlist, one registration per person."""
 import unicodedata
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Optional
 
 import sqlalchemy as sa
@@ -11,25 +10,24 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import clock
-from ..audit.services import SYSTEM, changes_between, record, snapshot
+from ..audit.services import changes_between, record, snapshot
 from ..emails import normalize_email
 from ..errors import (
     CapacityReached, Conflict, InvitationInvalid, InvitationRequired, RegistrationClosed, ValidationFailed,
 )
-from ..events.models import Event, EventFormat, EventSession, EventStatus
-from ..events.signals import cancellation_audience, event_cancelled, schedule_changed, seats_changed, session_cancelled, session_in_use
+from ..events.models import EventFormat, EventStatus
 from ..extensions import db
 from ..invitations.services import claim
-from ..mail.services import enqueue, enqueue_many
 from ..questions import services as question_services
 from ..tickets.codes import new_ticket_id
-from ..signals import (
-    personal_data_erased, personal_data_requested, personal_link_requested, registration_cancelled,
-    registration_created,
-)
-from ..timefmt import iso
+from ..signals import personal_link_requested, registration_cancelled, registration_created
 from ..tokens import digest, new_seed, token_for
 from .models import MANAGE_PURPOSE, Attendance, Registration, RegistrationStatus, Sector, registration_sessions
+from .notices import notify
+from .seats import (
+    LOCK_EVENT, expire_counters, is_over, lock_for_seats, move_session_seats, promote_waitlist, release_seats,
+    take_seats,
+)
 
 FIELD_LIMITS = {
     "title_prefix": 50, "first_name": 100, "last_name": 100, "organization": 300,
@@ -208,14 +206,14 @@ def register(event, data, *, invitation=None, submission_key=None, actor=None, n
     if invitation is not None:
         if not claim(invitation, now):
             raise InvitationInvalid()
-    confirmed = _take_seats(event, sessions)
+    confirmed = take_seats(event, sessions)
     if not confirmed:
-        connection.execute(_LOCK_EVENT, {"target": event.id})
+        connection.execute(LOCK_EVENT, {"target": event.id})
     existing_id = connection.execute(_FIND_ACTIVE, {"event": event.id, "email": email_normalized}).scalar()
     if existing_id is not None:
         if confirmed:
-            _release_seats(event, sessions)
-        _expire_counters(event)
+            release_seats(event, sessions)
+        expire_counters(event)
         return _existing_result(db.session.get(Registration, existing_id), submission_key)
     if not confirmed and not event.waitlist:
         raise CapacityReached()
@@ -243,7 +241,7 @@ def register(event, data, *, invitation=None, submission_key=None, actor=None, n
     connection.execute(
         _INSERT_REGISTRATION_SESSIONS, [{"registration_id": new_id, "session_id": s.id} for s in sessions]
     )
-    _expire_counters(event)
+    expire_counters(event)
     registration = _attach(Registration(id=new_id, **values), event, sessions)
     question_services.save_answers(registration, answers)
     notify(registration, "registration_confirmed" if confirmed else "registration_waitlisted")
@@ -261,12 +259,6 @@ def _with_invited_email(data, invitation):
         raise ValidationFailed(fields={"email": [_l("The e-mail is fixed by your invitation: %(email)s.",
                                                     email=invitation.email)]})
     return dict(data, email=invitation.email)
-
-
-def notify(registration, kind, params=None):
-    """Write the message about what just happened to `registration` to the outbox, in this transaction."""
-    return enqueue(kind, to=registration.email, locale=registration.locale, event_id=registration.event_id,
-                   registration_id=registration.id, params=params)
 
 
 _registrations = Registration.__table__
@@ -312,142 +304,6 @@ def _existing_result(registration, submission_key):
     return RegistrationResult(registration, created=False)
 
 
-_events = Event.__table__
-_sessions = EventSession.__table__
-# Built once: the seat is taken only while `seats_taken < capacity`, in the
-# UPDATE itself, so the row lock (PostgreSQL) or the write lock (SQLite)
-# makes it safe under any concurrency. updated_at keeps meaning "last edited".
-_TAKE_EVENT_SEAT = (
-    sa.update(_events)
-    .where(_events.c.id == sa.bindparam("target"),
-           sa.or_(_events.c.capacity.is_(None), _events.c.seats_taken < _events.c.capacity))
-    .values(seats_taken=_events.c.seats_taken + 1, updated_at=_events.c.updated_at)
-)
-_TAKE_SESSION_SEATS = (
-    sa.update(_sessions)
-    .where(_sessions.c.id.in_(sa.bindparam("targets", expanding=True)),
-           sa.or_(_sessions.c.capacity.is_(None), _sessions.c.seats_taken < _sessions.c.capacity))
-    .values(seats_taken=_sessions.c.seats_taken + 1)
-    .returning(_sessions.c.id)
-)
-# When no seat was taken the UPDATE locked nothing; take the row lock anyway
-# (PostgreSQL; SQLite's write lock is already held).
-_LOCK_EVENT = sa.select(_events.c.id).where(_events.c.id == sa.bindparam("target")).with_for_update()
-_RELEASE_EVENT_SEAT = (
-    sa.update(_events)
-    .where(_events.c.id == sa.bindparam("target"), _events.c.seats_taken > 0)
-    .values(seats_taken=_events.c.seats_taken - 1, updated_at=_events.c.updated_at)
-)
-_RELEASE_SESSION_SEATS = (
-    sa.update(_sessions)
-    .where(_sessions.c.id.in_(sa.bindparam("targets", expanding=True)), _sessions.c.seats_taken > 0)
-    .values(seats_taken=_sessions.c.seats_taken - 1)
-)
-
-
-def _take_seats(event, sessions):
-    """Take one seat on the event and on each session, all or none; True if taken."""
-    connection = db.session.connection()
-    if connection.execute(_TAKE_EVENT_SEAT, {"target": event.id}).rowcount != 1:
-        return False
-    if not sessions:
-        return True
-    taken = connection.execute(_TAKE_SESSION_SEATS, {"targets": [s.id for s in sessions]}).scalars().all()
-    if len(taken) == len(sessions):
-        return True
-    # A session is full: give back what this call took.
-    connection.execute(_RELEASE_EVENT_SEAT, {"target": event.id})
-    if taken:
-        connection.execute(_RELEASE_SESSION_SEATS, {"targets": taken})
-    return False
-
-
-def _release_seats(event, sessions):
-    connection = db.session.connection()
-    connection.execute(_RELEASE_EVENT_SEAT, {"target": event.id})
-    if sessions:
-        connection.execute(_RELEASE_SESSION_SEATS, {"targets": [s.id for s in sessions]})
-
-
-@session_in_use.connect
-def _session_has_registrations(session, **_):
-    return db.session.scalar(sa.select(sa.literal(True)).select_from(registration_sessions)
-                             .where(registration_sessions.c.session_id == session.id).limit(1)) is not None
-
-
-@seats_changed.connect
-def _seats_changed(event, **_):
-    promote_waitlist(event)
-
-
-def promote_waitlist(event, now=None):
-    """Confirm waitlisted people, first come first served, while seats allow.
-
-    A person whose chosen session is full is passed over for the next one
-    whose sessions still have room. Returns the promoted registrations.
-    Nobody is promoted into a cancelled or finished event.
-    """
-    now = now or clock.now()
-    if event.is_cancelled or _is_over(event, now):
-        return []
-    promoted = []
-    waiting = db.session.scalars(
-        sa.select(Registration)
-        .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.waitlisted)
-        .order_by(Registration.created_at, Registration.id)
-    ).all()
-    for registration in waiting:
-        if not _seat_free_on_event(event):
-            break
-        if not _take_seats(event, registration.sessions):
-            continue
-        changed = db.session.execute(
-            sa.update(Registration)
-            .where(Registration.id == registration.id, Registration.status == RegistrationStatus.waitlisted)
-            .values(status=RegistrationStatus.confirmed, confirmed_at=now or clock.now())
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if changed == 1:
-            promoted.append(registration)
-            notify(registration, "registration_promoted")
-            record("registration.promoted", actor=SYSTEM, registration=registration,
-                   changes={"status": ["waitlisted", "confirmed"]})
-        else:  # promoted or cancelled meanwhile by a concurrent request
-            _release_seats(event, registration.sessions)
-    _expire_counters(event, promoted)
-    return promoted
-
-
-def _seat_free_on_event(event):
-    capacity, taken = db.session.execute(
-        sa.select(Event.capacity, Event.seats_taken).where(Event.id == event.id)
-    ).one()
-    return capacity is None or taken < capacity
-
-
-def _expire_counters(event, registrations=()):
-    """The conditional UPDATEs bypass the ORM; reload what they changed when next read."""
-    db.session.expire(event, ["seats_taken"])
-    for session in event.sessions:
-        db.session.expire(session, ["seats_taken"])
-    for registration in registrations:
-        db.session.expire(registration, ["status", "confirmed_at"])
-
-
-def _lock_for_seats(registration):
-    """Take the event's row lock, then read the registration afresh: the order every seat change keeps.
-
-    Registering takes the same lock with its seat UPDATE; cancelling,
-    changing sessions and the waitlist take it first. So two of them on one
-    event never interleave (no seat given back twice, no deadlock), and
-    what follows works from the registration as it is now, not as it was
-    read before the lock. SQLite's BEGIN IMMEDIATE already serialises them.
-    """
-    db.session.connection().execute(_LOCK_EVENT, {"target": registration.event_id})
-    db.session.refresh(registration)
-    db.session.expire(registration, ["sessions"])
-
-
 def cancel_registration(registration, actor=None, now=None, reason=""):
     """Cancel; a confirmed person's seat goes to the next on the waitlist. Idempotent.
 
@@ -459,9 +315,9 @@ def cancel_registration(registration, actor=None, now=None, reason=""):
     event = registration.event
     if registration.status == RegistrationStatus.cancelled:
         return []
-    if _is_over(event, now):
+    if is_over(event, now):
         raise Conflict(_l("The event is over; the registration can no longer be cancelled."))
-    _lock_for_seats(registration)
+    lock_for_seats(registration)
     previous = registration.status
     if previous == RegistrationStatus.cancelled:
         return []  # cancelled a moment ago by a concurrent request
@@ -478,11 +334,11 @@ def cancel_registration(registration, actor=None, now=None, reason=""):
     registration_cancelled.send(registration, actor=actor, reason=reason, now=now)
     promoted = []
     if previous == RegistrationStatus.confirmed:
-        _release_seats(event, registration.sessions)
+        release_seats(event, registration.sessions)
         promoted = promote_waitlist(event, now)
     record("registration.cancelled", actor=actor, registration=registration, reason=reason,
            changes={"status": [previous, RegistrationStatus.cancelled]}, promoted=[p.id for p in promoted])
-    _expire_counters(event)
+    expire_counters(event)
     return promoted
 
 
@@ -575,11 +431,7 @@ def can_change(registration, now=None):
 def can_cancel(registration, now=None):
     """Whether the person may still cancel: active, and the event not over."""
     event = registration.event
-    return registration.is_active and not _is_over(event, now or clock.now())
-
-
-def _is_over(event, now):
-    return bool(event.ends_at and now >= event.ends_at)
+    return registration.is_active and not is_over(event, now or clock.now())
 
 
 def update_registration(registration, data, actor=None, now=None, by_organizer=False):
@@ -593,7 +445,7 @@ def update_registration(registration, data, actor=None, now=None, by_organizer=F
     corrects it at any time, the e-mail of an invitee too; seats as always.
     """
     event = registration.event
-    _lock_for_seats(registration)
+    lock_for_seats(registration)
     if not registration.is_active:
         raise Conflict(_l("This registration was cancelled; register again instead."))
     state = window_state(event, now)
@@ -620,17 +472,9 @@ def update_registration(registration, data, actor=None, now=None, by_organizer=F
     before = {s.id for s in registration.sessions}
     added = [s for s in sessions if s.id not in before]
     dropped = [s for s in registration.sessions if s.id not in {s.id for s in sessions}]
-    if registration.status == RegistrationStatus.confirmed:
-        connection = db.session.connection()
-        if added:
-            taken = connection.execute(_TAKE_SESSION_SEATS, {"targets": [s.id for s in added]}).scalars().all()
-            if len(taken) != len(added):
-                if taken:
-                    connection.execute(_RELEASE_SESSION_SEATS, {"targets": taken})
-                full = ", ".join(s.name_th for s in added if s.id not in taken)
-                raise ValidationFailed(fields={"sessions": [_l("No seat is left in: %(sessions)s.", sessions=full)]})
-        if dropped:
-            connection.execute(_RELEASE_SESSION_SEATS, {"targets": [s.id for s in dropped]})
+    if registration.status == RegistrationStatus.confirmed and (full := move_session_seats(added, dropped)):
+        names = ", ".join(s.name_th for s in full)
+        raise ValidationFailed(fields={"sessions": [_l("No seat is left in: %(sessions)s.", sessions=names)]})
     fields = [*clean, "sessions"]
     before = snapshot(registration, fields)
     for key, value in clean.items():
@@ -645,148 +489,10 @@ def update_registration(registration, data, actor=None, now=None, by_organizer=F
     if answers is not None:
         question_services.replace_answers(registration, answers)
     db.session.flush()
-    _expire_counters(event)
+    expire_counters(event)
     if dropped and registration.status == RegistrationStatus.confirmed:
         promote_waitlist(event, now)
     return registration
-
-
-def erase_registration(registration, actor=None, now=None):
-    """Erase the person's data (PDPA): everything that names them goes; the numbers of the event stay.
-
-    An upcoming registration is cancelled first (its seat goes to the
-    waitlist). The row itself stays, blank, with its status, sector,
-    attendance and sessions, so that the counts of a past event do not
-    change; the personal link and the ticket stop working. Every other
-    capability blanks its own part (signals.personal_data_erased): the
-    invitation and the messages lose the address and the name, messages not
-    yet sent are not sent, free-text answers go.
-    """
-    now = now or clock.now()
-    if registration.erased_at is not None:
-        return registration
-    if can_cancel(registration, now):
-        cancel_registration(registration, actor=actor, now=now)
-    record("registration.erased", actor=actor, registration=registration)
-    blank = dict(title_prefix="", first_name="", last_name="", email="", phone="", organization="", position="",
-                 consent_listing=False, manage_seed=None, manage_token_hash=digest(new_seed()),
-                 submission_key_hash=None, ticket_id=None, erased_at=now, updated_at=now,
-                 # Unique among the event's active rows, and nobody's address.
-                 email_normalized=f"erased-{registration.id}")
-    db.session.execute(sa.update(Registration).where(Registration.id == registration.id).values(**blank)
-                       .execution_options(synchronize_session=False))
-    personal_data_erased.send(registration, actor=actor, now=now)
-    db.session.expire(registration)
-    return registration
-
-
-def personal_data(registration):
-    """Everything kept about the person, as they may download it: the registration's part, then each
-    capability's own (signals.personal_data_requested: each receiver answers (key, value) or None)."""
-    event = registration.event
-    data = {
-        "event": {"slug": event.slug, "title_th": event.title_th, "title_en": event.title_en},
-        "registration": {
-            "status": registration.status.value, "title_prefix": registration.title_prefix,
-            "first_name": registration.first_name, "last_name": registration.last_name,
-            "email": registration.email, "phone": registration.phone, "organization": registration.organization,
-            "position": registration.position, "sector": registration.sector.value,
-            "attendance": registration.attendance.value, "language": registration.locale,
-            "sessions": [{"id": s.id, "name_th": s.name_th, "name_en": s.name_en, "starts_at": iso(s.starts_at),
-                          "ends_at": iso(s.ends_at)} for s in registration.sessions],
-            "registered_at": iso(registration.created_at), "confirmed_at": iso(registration.confirmed_at),
-            "cancelled_at": iso(registration.cancelled_at), "updated_at": iso(registration.updated_at),
-        },
-        "consents": {
-            "processing_given_at": iso(registration.consent_processing_at),
-            "listed_publicly": registration.consent_listing,
-        },
-    }
-    for _receiver, part in personal_data_requested.send(registration):
-        if part is not None:
-            key, value = part
-            data[key] = value
-    return data
-
-
-# ---- telling registrants about changes ----------------------------------------------
-
-def _registrants_of(event, sessions=None):
-    """(id, email, locale) of the event's active registrations, of some sessions only when given."""
-    query = sa.select(Registration.id, Registration.email, Registration.locale).where(
-        Registration.event_id == event.id, Registration.is_active, Registration.erased_at.is_(None))
-    if sessions is not None:
-        query = query.where(Registration.id.in_(
-            sa.select(registration_sessions.c.registration_id)
-            .where(registration_sessions.c.session_id.in_([s.id for s in sessions]))))
-    return db.session.execute(query.order_by(Registration.id)).all()
-
-
-@schedule_changed.connect
-def _schedule_changed(event, sessions, **_):
-    notify_schedule_change(event, sessions)
-
-
-def notify_schedule_change(event, sessions, now=None):
-    """An updated calendar entry to everyone registered for `sessions`, a little later and once.
-
-    The messages wait EVENTSVC_MAIL_CHANGE_DELAY_SECONDS: a second change
-    meanwhile (an organizer correcting a typo) joins the message not yet
-    sent instead of writing another one. The worker renders it with the
-    times and place as they are then.
-    """
-    from flask import current_app
-    from sqlalchemy.orm.attributes import flag_modified
-
-    from ..mail.models import MessageStatus, OutboxMessage
-    now = now or clock.now()
-    changed = [s.id for s in sessions]
-    waiting = {m.registration_id: m for m in db.session.scalars(sa.select(OutboxMessage).where(
-        OutboxMessage.event_id == event.id, OutboxMessage.kind == "calendar_update",
-        OutboxMessage.status == MessageStatus.pending, OutboxMessage.claim_token.is_(None)))}
-    new = []
-    for registration_id, email, locale in _registrants_of(event, sessions):
-        message = waiting.get(registration_id)
-        if message is not None:
-            message.params = {**message.params, "session_ids": sorted(set(message.params.get("session_ids", [])) | set(changed))}
-            flag_modified(message, "params")
-            continue
-        new.append({"to": email, "locale": locale, "event_id": event.id, "registration_id": registration_id,
-                    "params": {"session_ids": changed},
-                    "not_before": now + timedelta(seconds=current_app.config["MAIL_CHANGE_DELAY_SECONDS"])})
-    enqueue_many("calendar_update", new)
-    db.session.flush()
-    return len(new)
-
-
-@cancellation_audience.connect
-def count_to_tell(event, session=None, **_):
-    """How many registrants (confirmed or waitlisted) a cancellation of the event, or of `session`, tells."""
-    return "registrants", len(_registrants_of(event, [session] if session is not None else None))
-
-
-@event_cancelled.connect
-def notify_event_cancelled(event, **_):
-    """Everyone registered hears that the event is cancelled (with the reason), with a calendar file that removes it."""
-    return enqueue_many("event_cancelled", [
-        {"to": email, "locale": locale, "event_id": event.id, "registration_id": registration_id}
-        for registration_id, email, locale in _registrants_of(event)
-    ])
-
-
-@session_cancelled.connect
-def notify_session_cancelled(session, **_):
-    """The session's registrants hear that it is cancelled, with the reason and a calendar file that removes it.
-
-    Their registration stays: their other sessions go ahead. One whose every
-    session is now cancelled keeps it too (the organizer may add a session
-    in its place); their page says that nothing is left to attend.
-    """
-    return enqueue_many("session_cancelled", [
-        {"to": email, "locale": locale, "event_id": session.event_id, "registration_id": registration_id,
-         "params": {"session_ids": [session.id]}}
-        for registration_id, email, locale in _registrants_of(session.event, [session])
-    ])
 
 
 def online_counts_by_session(event):

@@ -26,7 +26,7 @@ from ..invitations.links import forgive_wrong_invitation, limit_wrong_invitation
 from ..questions import services as question_services
 from ..questions.forms import answer_errors_on_fields, answers_from, fill_answers, on_form_fields, with_questions
 from ..templating import current_locale
-from . import management, services
+from . import management, privacy, services
 from .forms import EditRegistrationForm, MyLinkForm, RegistrationForm
 from .models import Registration
 from .personal_links import may_mail_link_to, registration_by_token_or_404
@@ -204,7 +204,7 @@ def _my_page(registration, token, form=None, status=200):
     return render_template(
         "registration/my.html", registration=registration, event=event, token=token, add_links=links,
         editable=services.can_change(registration), cancellable=services.can_cancel(registration),
-        checkins=checkins_of(registration), form=form, data=services.personal_data(registration),
+        checkins=checkins_of(registration), form=form, data=privacy.personal_data(registration),
         join_url=lambda session: calendar.join_url(registration, session),
     ), status
 
@@ -253,7 +253,7 @@ def cancel_my_registration(token):
 @bp.route("/my/<token>/data.json")
 def my_data(token):
     registration = registration_by_token_or_404(token)
-    data = services.personal_data(registration)
+    data = privacy.personal_data(registration)
     record_export("personal_data", actor=REGISTRANT, registration=registration)
     db.session.commit()
     response = jsonify(data)
@@ -268,7 +268,7 @@ def erase_my_data(token):
     if not ActionForm().validate_on_submit():
         abort(400)
     event = registration.event
-    services.erase_registration(registration, actor=REGISTRANT)
+    privacy.erase_registration(registration, actor=REGISTRANT)
     db.session.commit()
     return render_template("registration/erased.html", event=event)
 
