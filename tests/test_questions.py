@@ -304,3 +304,18 @@ def test_the_person_changes_their_answers_on_their_page_and_a_bad_one_is_said_on
     db.session.rollback()
     # The topics left unticked: no answer any more; the long text emptied: none either.
     assert answers_of(db, result.registration) == {q["meal"].id: ("", ["c3"]), q["unit"].id: ("กองแผนงาน", [])}
+
+
+def test_the_registrants_record_shows_their_answers_in_the_readers_language(db, client, login_as, organizer, asked):
+    event, q = asked
+    result = registration_services.register(event, {**person(1), "answers": {
+        str(q["meal"].id): "c3", str(q["topics"].id): ["c1", "c2"], str(q["unit"].id): "กองยุทธศาสตร์"}})
+    db.session.commit()
+    login_as(user=organizer)
+    url = f"/organizer/events/{event.slug}/registrations/{result.registration.id}"
+    answers = lxml.html.fromstring(client.get(url).get_data(as_text=True)).get_element_by_id("registrant-answers")
+    shown = dict(zip([dt.text_content() for dt in answers.findall("dt")], [dd.text_content() for dd in answers.findall("dd")]))
+    assert shown == {"อาหารกลางวัน": "อาหารฮาลาล", "ประเด็นที่สนใจ": "ข้อมูลเปิด; ดิจิทัลไอดี",
+                     "หน่วยงานย่อย": "กองยุทธศาสตร์"}  # the question left blank is not there
+    english = lxml.html.fromstring(client.get(url + "?lang=en").get_data(as_text=True))
+    assert "Halal" in english.get_element_by_id("registrant-answers").text_content()

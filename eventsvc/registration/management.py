@@ -23,6 +23,7 @@ from ..extensions import db
 from ..invitations.models import Invitation
 from ..livestream.models import OnlineAttendance
 from ..mail.models import OutboxMessage
+from ..questions import services as question_services
 from . import notices, seats, services
 from .models import Registration, RegistrationStatus
 
@@ -51,6 +52,7 @@ class RegistrantRecord:
     checkins: list       # the check-in log, undos included, oldest first
     online_joins: list   # OnlineAttendance rows, one per session joined
     invitation: Optional[Invitation]
+    answers: list        # [(question, answer)] to the event's registration questions, in the form's order
 
 
 def registrant_record(registration):
@@ -65,6 +67,7 @@ def registrant_record(registration):
         online_joins=db.session.scalars(sa.select(OnlineAttendance).where(OnlineAttendance.registration_id == rid)
                                         .order_by(OnlineAttendance.first_joined_at)).all(),
         invitation=db.session.get(Invitation, registration.invitation_id) if registration.invitation_id else None,
+        answers=question_services.answers_of(registration),
     )
 
 

@@ -57,6 +57,7 @@ def registrant(slug, registration_id):
         registration=registration, may_manage=can(current_user, event, Permission.manage),
         action_labels=ACTION_LABELS, field_labels=FIELD_LABELS, checkin_actions=CHECKIN_ACTIONS, private_fields=management.PERSONAL,
         sessions={s.id: s for s in event.sessions}, button=ActionForm(formdata=None),
+        answer_text=question_services.answer_text,
     )
 
 
