@@ -3,6 +3,7 @@ import os
 from pathlib import Path
 
 from flask import Flask, abort, has_request_context, request, session
+from flask_babel import gettext
 from werkzeug.routing import IntegerConverter
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -90,6 +91,9 @@ def create_app(config=None):
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message_category = "info"
+    # Flask-Login flashes its message as given: the catalog's "Please sign in." (errors.py), through gettext.
+    login_manager.login_message = "Please sign in."
+    login_manager.localize_callback = gettext
 
     from .accounts import models as _accounts_models  # noqa: F401  (tables for migrations)
     from .events import models as _events_models  # noqa: F401

@@ -35,7 +35,7 @@ def event_for(slug, permission=Permission.manage, **load):
         raise NotFound(_l("No such event."))
     wanted = permission if isinstance(permission, tuple) else (permission,)
     if not any(can(caller(), event, p) for p in wanted):
-        raise PermissionDenied(_l("You are not on this event's team in a role that may do this."))
+        raise PermissionDenied(_l("Your role on this event's team does not allow this (or you are not on its team)."))
     return event
 
 

@@ -553,3 +553,19 @@ def test_admins_read_the_whole_trail_with_what_belongs_to_no_event(world, client
     assert 'id="audit-link"' in client.get("/organizer/users").get_data(as_text=True)
     rows = client.get("/organizer/audit.csv?codes=1&family=account").get_data(as_text=True)
     assert "account.signed_in" in rows and "registration." not in rows
+
+
+def test_every_action_the_services_record_reads_as_a_sentence():
+    """A new record("...") call without its sentence would show the raw code to a Thai reader of the trail."""
+    import pathlib
+    import re
+
+    from eventsvc.audit.services import SENTENCES
+    from eventsvc.events.services import STATUS_ACTIONS
+
+    recorded = set(STATUS_ACTIONS.values())
+    for path in pathlib.Path("eventsvc").rglob("*.py"):
+        for call in re.findall(r'record\(\s*("[a-z_.]+"(?:\s+if\s+[^,]+?\s+else\s+"[a-z_.]+")?)', path.read_text()):
+            recorded.update(re.findall(r'"([a-z_.]+)"', call))
+    assert len(recorded) > 40  # the scan found the calls
+    assert not recorded - set(SENTENCES), f"actions with no sentence: {sorted(recorded - set(SENTENCES))}"

@@ -412,3 +412,25 @@ def test_a_member_may_remove_themself_through_the_api_but_nobody_else(client, db
     assert client.get(url, headers=bearer(token)).status_code == 403
     assert client.delete(f"{url}/{door.id}", headers=bearer(token)).status_code == 204
     assert (door.email, "checkin") not in team_rows(db, event)
+
+
+def test_a_viewer_reads_the_lists_without_the_buttons_their_role_may_not_use(db, client, login_as, make_event, make_user,
+                                                                             make_registration, make_invitation):
+    event = make_event()
+    make_registration(event, 1)
+    make_invitation(event, 1)
+    viewer = make_user(Role.checkin)
+    add_member(db, event, viewer, "viewer")
+    login_as(user=viewer)
+    registrations = client.get(f"/organizer/events/{event.slug}/registrations").get_data(as_text=True)
+    invitations = client.get(f"/organizer/events/{event.slug}/invitations").get_data(as_text=True)
+    assert "สมชาย1" in registrations and "invitee1@example.org" in invitations  # they read them
+    assert "/cancel" not in registrations
+    for path in ("/resend", "/revoke", "/invitations/import", 'id="add-invitee"'):
+        assert path not in invitations, path
+
+
+def test_signing_in_is_asked_for_in_the_visitors_language(client):
+    """Flask-Login's own message would be English on a Thai page."""
+    page = client.get("/organizer/", follow_redirects=True).get_data(as_text=True)
+    assert "กรุณาเข้าสู่ระบบ" in page and "Please log in to access this page" not in page

@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from ..accounts.models import User
 from ..errors import ValidationFailed
 from ..extensions import db
+from ..labels import label
 from ..spreadsheets import Column, table
 from ..timefmt import BANGKOK
 from .models import ActorKind, AuditEntry
@@ -231,7 +232,41 @@ SENTENCES = {
     "account.activated": _l("%(actor)s activated %(email)s"),
     "token.issued": _l("%(actor)s issued an API token for %(email)s"),
     "token.revoked": _l("%(actor)s revoked the API tokens of %(email)s"),
+    "event.duplicated": _l("%(actor)s duplicated the event"),
+    "event.mail_notes_changed": _l("%(actor)s changed the event's own paragraph in the confirmation and reminders"),
+    "event.capacity_raised": _l("%(actor)s raised the capacity by one for registration #%(registration)s"),
+    "registration.added": _l("%(actor)s added registration #%(registration)s by hand"),
+    "registration.changed": _l("%(actor)s corrected registration #%(registration)s"),
+    "registration.resent": _l("%(actor)s sent the confirmation of registration #%(registration)s again"),
+    "team.member_added": _l("%(actor)s added a colleague to the team"),
+    "team.role_changed": _l("%(actor)s changed a colleague's role on the team"),
+    "team.member_removed": _l("%(actor)s removed a colleague from the team"),
+    "message.sent": _l("%(actor)s wrote to registrants (message #%(target)s)"),
+    "message.scheduled": _l("%(actor)s scheduled a message to registrants (message #%(target)s)"),
+    "message.cancelled": _l("%(actor)s cancelled the scheduled message #%(target)s"),
+    "question.added": _l("%(actor)s added a registration question"),
+    "question.changed": _l("%(actor)s edited a registration question"),
+    "question.moved": _l("%(actor)s moved a registration question"),
+    "question.removed": _l("%(actor)s removed a registration question"),
+    "webhook.created": _l("%(actor)s registered webhook #%(target)s"),
+    "webhook.removed": _l("%(actor)s removed webhook #%(target)s"),
+    "webhook.enabled": _l("%(actor)s turned webhook #%(target)s on"),
+    "webhook.disabled": _l("%(actor)s paused webhook #%(target)s"),
+    "webhook.secret_rotated": _l("%(actor)s gave webhook #%(target)s a new secret"),
+    "webhook.delivery_resent": _l("%(actor)s sent a webhook delivery again"),
 }
+# Values of changed fields that are codes: shown as the pages name them (status: confirmed -> ยืนยันแล้ว).
+VALUE_LABELS = {"status": ("registration_status", "event_status"), "sector": ("sector",),
+                "attendance": ("attendance",)}
+
+
+def readable_value(field, value):
+    """A changed field's value as a reader says it; codes through labels.py, anything else as it is."""
+    for group in VALUE_LABELS.get(field, ()):
+        text = label(group, value)
+        if text is not None and str(text) != str(value):
+            return str(text)
+    return value
 EXPORT_KINDS = {
     "registrations_csv": _l("the registrations (CSV)"), "registrations_xlsx": _l("the registrations (Excel)"),
     "sign_in_sheet": _l("a sign-in sheet"), "invitations_csv": _l("the invitations (CSV)"),
@@ -274,7 +309,7 @@ def lines(entries):
     entries = list(entries)
     names = _staff_names({e.actor_user_id for e in entries if e.actor_user_id is not None})
     return [AuditLine(entry, describe(entry, names), str(entry.data.get("reason") or ""),
-                      [(field, before, after, [before, after] == [None, None])
+                      [(field, readable_value(field, before), readable_value(field, after), [before, after] == [None, None])
                        for field, (before, after) in sorted(entry.changes.items())])
             for entry in entries]
 

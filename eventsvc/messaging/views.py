@@ -14,7 +14,7 @@ from .forms import INVITATION_CHOICES, MessageForm, NotesForm
 
 bp = Blueprint("messaging", __name__)
 
-STATE_LABELS = {"scheduled": _l("Scheduled"), "sent": _l("Sent"), "cancelled": _l("Cancelled")}
+STATE_LABELS = {"scheduled": _l("Scheduled"), "sent": _l("In the outbox"), "cancelled": _l("Cancelled")}
 
 
 @bp.context_processor

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..access import Permission, can, event_for, staff_required
+from ..audit.services import readable_value
 from ..errors import CapacityReached, Conflict, RegistrationClosed, ValidationFailed
 from ..extensions import db
 from ..labels import label
@@ -57,7 +58,7 @@ def registrant(slug, registration_id):
         registration=registration, may_manage=can(current_user, event, Permission.manage),
         action_labels=ACTION_LABELS, field_labels=FIELD_LABELS, checkin_actions=CHECKIN_ACTIONS, private_fields=management.PERSONAL,
         sessions={s.id: s for s in event.sessions}, button=ActionForm(formdata=None),
-        answer_text=question_services.answer_text,
+        answer_text=question_services.answer_text, readable_value=readable_value,
     )
 
 

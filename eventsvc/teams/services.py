@@ -120,7 +120,7 @@ def _assignable_role(role):
 
 def _require(actor, event, permission):
     if not can(actor, event, permission):
-        raise PermissionDenied(_l("You are not on this event's team in a role that may do this."))
+        raise PermissionDenied(_l("Your role on this event's team does not allow this (or you are not on its team)."))
 
 
 def add_member(event, email, role, actor):
