@@ -122,7 +122,6 @@ def create_app(config=None):
 
     rest_api.register_blueprint(api_blueprint)
     csrf.exempt(api_blueprint)  # no cookies: bearer tokens only
-    limiter.limit(lambda: app.config["RATELIMIT_API"])(api_blueprint)
 
     from .accounts.views import bp as accounts_bp
     from .events.views import bp as events_bp

@@ -4,6 +4,7 @@ import re
 import pytest
 
 from conftest import csrf_from, person
+from eventsvc import create_app
 
 HSTS = "max-age=31536000; includeSubDomains"
 
@@ -106,3 +107,14 @@ def test_api_answers_vary_with_the_language(client, make_event):
     thai = client.get(f"/api/v1/events/{event.slug}/nope")
     assert "Accept-Language" in thai.headers.get("Vary", "")
     assert "Accept-Language" in client.get("/api/v1/events").headers.get("Vary", "")
+
+
+def test_making_another_app_does_not_count_each_api_call_once_more():
+    """The limiter is one object for the process: an app made later must not add its API limit again."""
+    from eventsvc.extensions import limiter
+
+    apps = [create_app({"TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+            for _ in range(3)]
+    with apps[-1].test_request_context("/api/v1/events"):
+        limits = limiter.limit_manager.blueprint_limits(apps[-1], "api")
+    assert [str(limit.limit) for limit in limits] == ["600 per 1 minute"]

@@ -90,6 +90,10 @@ class ApiBlueprint(Blueprint):
 
 
 blp = ApiBlueprint("api", __name__, url_prefix="/api/v1", description="eventsvc API v1")
+# Any API call per address. Declared once with the blueprint: the limiter is one object for the process,
+# and a limit added in create_app() was added again by every app made (the tests make hundreds), each
+# one counting every call once more, until a few calls exhausted EVENTSVC_RATELIMIT_API.
+limiter.limit(lambda: current_app.config["RATELIMIT_API"])(blp)
 
 ERRORS = {
     400: "Malformed JSON, or no body", 401: "Missing or unknown token", 403: "Not allowed", 404: "Not found",
