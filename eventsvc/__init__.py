@@ -107,6 +107,9 @@ def create_app(config=None):
     from .messaging import models as _messaging_models  # noqa: F401
     from .webhooks import services as _webhooks  # noqa: F401  (its tables, and its receivers of the signals)
     from .questions import models as _question_models  # noqa: F401
+    from .comments import models as _comments_models  # noqa: F401
+    from .qna import models as _qna_models  # noqa: F401
+    from .surveys import models as _surveys_models  # noqa: F401
     # The kinds of message each capability sends (see mail/kinds.py).
     from .registration import messages as _registration_messages  # noqa: F401
     from .invitations import messages as _invitation_messages  # noqa: F401

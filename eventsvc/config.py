@@ -95,6 +95,10 @@ def load(instance_path):
         "REMINDER_DAY_BEFORE_HOURS": float(_env("REMINDER_DAY_BEFORE_HOURS", "24")),
         "REMINDER_SOON_MINUTES": float(_env("REMINDER_SOON_MINUTES", "60")),
         "ATTENDEE_LIST_DAYS": float(_env("ATTENDEE_LIST_DAYS", "30")),
+        # The hearing (comments, surveys, the summary report): see README, "The hearing".
+        "COMMENT_PERIOD_DAYS": float(_env("COMMENT_PERIOD_DAYS", "15")),
+        "SUMMARY_DEADLINE_DAYS": float(_env("SUMMARY_DEADLINE_DAYS", "15")),
+        "SATISFACTION_TARGET_PERCENT": int(_env("SATISFACTION_TARGET_PERCENT", "85")),
         # A callable returning an aware UTC datetime: tests set it to control the time (eventsvc/clock.py).
         "CLOCK": None,
         "PROXY_COUNT": int(_env("PROXY_COUNT", "0")),

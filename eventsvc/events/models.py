@@ -93,6 +93,8 @@ class Event(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     cancelled_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # When it was first published (announced): the hearing's report gives it, comments open from it by default.
+    published_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     # The organizer's words, as typed: shown on every page and in every message about the cancellation.
     cancel_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     # The organizers' own paragraph (Markdown) in the confirmation and in the reminders (eventsvc/messaging).

@@ -385,6 +385,8 @@ def set_status(event, status, actor=None, reason=""):
         record(STATUS_ACTIONS[status], actor=actor, event=event, changes={"status": [event.status, status]},
                **({"reason": reason} if newly_cancelled else {}))
     event.status = status
+    if status == EventStatus.published and event.published_at is None:
+        event.published_at = clock.now()
     if newly_cancelled:
         event.cancelled_at = clock.now()
         event.cancel_reason = reason

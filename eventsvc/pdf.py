@@ -1,0 +1,41 @@
+"""PDF documents drawn from HTML by WeasyPrint (Pango shapes Thai: words broken by libthai, marks in place).
+
+The fonts come from the system: Debian's fonts-arundina first (its glyphs map
+back to the right text, so a PDF can be searched and read back), then the
+TLWG fonts. Only the app's own static files are ever fetched (a logo, a
+stylesheet): a document never reaches out to the network.
+
+WeasyPrint is imported when a PDF is made, not with the app: it loads Pango
+through cffi, and a machine without Pango should still run everything else.
+"""
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app
+
+THAI_FONTS = '"Arundina Sans", "Noto Sans Thai", "Garuda", "Loma", sans-serif'
+
+
+def _static_fetcher():
+    from weasyprint.urls import URLFetcher
+
+    static = Path(current_app.static_folder).resolve()
+
+    class StaticOnly(URLFetcher):
+        """Files under static/ (and data: URLs, e.g. an inline QR code); anything else is refused."""
+
+        def fetch(self, url, headers=None):
+            parts = urlsplit(url)
+            if parts.scheme == "data" or (
+                    parts.scheme == "file" and Path(unquote(parts.path)).resolve().is_relative_to(static)):
+                return super().fetch(url, headers)
+            raise ValueError(f"not fetched: {url}")
+
+    return StaticOnly(allowed_protocols=("file", "data"))
+
+
+def render_pdf(html):
+    """The PDF bytes of `html` (a full document; its CSS may use THAI_FONTS)."""
+    from weasyprint import HTML
+
+    return HTML(string=html, base_url=current_app.static_folder + "/", url_fetcher=_static_fetcher()).write_pdf()

@@ -1,0 +1,1 @@
+"""The satisfaction survey after each session, and its results against the event's target."""
