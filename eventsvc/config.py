@@ -63,6 +63,8 @@ def load(instance_path):
         # "Lost your link?" (the form and the API): requests per address, and mails per e-mail address.
         "RATELIMIT_MY_LINK": _env("RATELIMIT_MY_LINK", "5 per minute;30 per hour"),
         "RATELIMIT_MY_LINK_ADDRESS": _env("RATELIMIT_MY_LINK_ADDRESS", "3 per hour"),
+        # Wrong certificate codes on /verify/<code>, per address.
+        "RATELIMIT_CERTIFICATE": _env("RATELIMIT_CERTIFICATE", "20 per minute"),
         "MAX_CONTENT_LENGTH": int(_env("MAX_UPLOAD_MB", "50")) * 1024 * 1024,
         # JSON bodies are parsed whole in memory: a small limit (eventsvc/jsonbody.py).
         "MAX_JSON_BYTES": int(float(_env("MAX_JSON_KB", "1024")) * 1024),

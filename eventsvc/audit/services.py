@@ -100,13 +100,13 @@ def record(action, *, actor=None, event=None, registration=None, target=None, ch
 
 # The families an organizer filters by: the part of an action's name before the dot.
 FAMILIES = ("event", "session", "document", "registration", "checkin", "export", "list", "invitation", "mail",
-            "team", "message", "webhook", "account", "token")
+            "team", "message", "webhook", "account", "token", "certificate")
 FAMILY_LABELS = {
     "event": _l("The event"), "session": _l("Sessions"), "document": _l("Documents"),
     "registration": _l("Registrations"), "checkin": _l("Check-ins"), "export": _l("Downloads of data"),
     "list": _l("The list of participants"), "invitation": _l("Invitations"), "mail": _l("Mail"),
     "team": _l("The team"), "message": _l("Messages"), "webhook": _l("Webhooks"), "account": _l("Accounts"),
-    "token": _l("API tokens"),
+    "token": _l("API tokens"), "certificate": _l("Certificates of participation"),
 }
 
 
@@ -254,6 +254,7 @@ SENTENCES = {
     "webhook.disabled": _l("%(actor)s paused webhook #%(target)s"),
     "webhook.secret_rotated": _l("%(actor)s gave webhook #%(target)s a new secret"),
     "webhook.delivery_resent": _l("%(actor)s sent a webhook delivery again"),
+    "certificate.issued": _l("%(actor)s issued the certificate of participation of registration #%(registration)s"),
 }
 # Values of changed fields that are codes: shown as the pages name them (status: confirmed -> ยืนยันแล้ว).
 VALUE_LABELS = {"status": ("registration_status", "event_status"), "sector": ("sector",),

@@ -1,0 +1,330 @@
+"""Certificates of participation: who gets one, the PDF read back, /verify/<code> for anyone, erasure."""
+import io
+import string
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from pypdf import PdfReader
+
+from conftest import reload
+from eventsvc.audit.models import AuditEntry
+from eventsvc.certificates import codes, services
+from eventsvc.certificates.models import Certificate
+from eventsvc.checkin import services as checkin_services
+from eventsvc.checkin.models import CheckinMethod
+from eventsvc.livestream.services import record_join
+from eventsvc.registration import privacy
+from eventsvc.registration import services as registration_services
+
+
+def flip(code, position):
+    alphabet = string.ascii_letters + string.digits + "-_"
+    replacement = alphabet[(alphabet.index(code[position]) + 1) % len(alphabet)]
+    return code[:position] + replacement + code[position + 1:]
+
+
+@pytest.fixture
+def hearing(make_event, clock):
+    """A hearing whose morning session starts in an hour (check-in open now) and the afternoon after it."""
+    return make_event(starts_in=timedelta(hours=1))
+
+
+def took_part(db, registration, staff, session_index=0, online=False):
+    session = registration.event.sessions[session_index]
+    if online:
+        record_join(registration, session, session.starts_at)
+    else:
+        checkin_services.check_in(registration, session, staff, CheckinMethod.search)
+    db.session.commit()
+    return session
+
+
+def after(clock, session):
+    clock.set(session.ends_at + timedelta(minutes=1))
+
+
+def pdf_text(data):
+    reader = PdfReader(io.BytesIO(data))
+    return reader, "".join(page.extract_text() for page in reader.pages)
+
+
+def issued(db, client, registration, clock, staff):
+    session = took_part(db, registration, staff)
+    after(clock, session)
+    response = client.get(f"/my/{registration.manage_token}/certificate.pdf")
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return db.session.scalar(sa.select(Certificate).where(Certificate.registration_id == registration.id))
+
+
+# ---- the code --------------------------------------------------------------------------------
+
+def test_a_forged_certificate_code_is_refused_without_a_query(db, client, hearing, make_registration, staff, clock,
+                                                             queries):
+    registration = make_registration(hearing)
+    certificate = issued(db, client, registration, clock, staff)
+    real = certificate.code
+    forged = [flip(real, 30), flip(real, 3), real[:43], real + "A", codes.new_code_id() + codes.new_code_id(),
+              registration.ticket_code,  # a genuine ticket is not a certificate: the signatures differ
+              "A" * 44, "not-a-code"]
+    for code in forged:
+        with queries() as statements:
+            response = client.get(f"/verify/{code}")
+        assert response.status_code == 404, code
+        assert statements == [], (code, statements)
+        assert 'data-valid="no"' in response.get_data(as_text=True)
+
+
+def test_an_unknown_but_well_signed_code_is_not_valid(app, client):
+    with app.test_request_context():
+        code = codes.code_for(codes.new_code_id())
+    response = client.get(f"/verify/{code}")
+    assert response.status_code == 404 and 'data-valid="no"' in response.get_data(as_text=True)
+
+
+def test_a_real_code_shows_the_name_the_event_and_the_dates_and_nothing_else(db, client, hearing, make_registration,
+                                                                             staff, clock):
+    registration = make_registration(hearing, phone="0899999999")
+    certificate = issued(db, client, registration, clock, staff)
+    response = client.get(f"/verify/{certificate.code}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'data-valid="yes"' in html
+    assert "นายสมชาย1 ใจดี" in html and hearing.title_th in html
+    morning = hearing.sessions[0].starts_at
+    from eventsvc.timefmt import format_day
+    assert format_day(morning, "th") in html and str(morning.year + 543) in html
+    assert registration.email not in html and "0899999999" not in html and registration.organization not in html
+    assert response.headers["Cache-Control"].startswith("no-store") or "private" in response.headers["Cache-Control"]
+
+
+@pytest.mark.app_config(RATELIMIT_ENABLED=True, RATELIMIT_CERTIFICATE="3 per minute")
+def test_wrong_codes_are_rate_limited_per_address(db, client, hearing, make_registration, staff, clock):
+    registration = make_registration(hearing)
+    certificate = issued(db, client, registration, clock, staff)
+    for n in range(3):
+        assert client.get(f"/verify/{flip(certificate.code, 30 + n)}").status_code == 404
+    refused = client.get(f"/verify/{flip(certificate.code, 40)}")
+    assert refused.status_code == 429 and refused.headers.get("Retry-After")
+    # Beyond the limit a right code is refused too, else the answers would tell the guess that worked.
+    assert client.get(f"/verify/{certificate.code}").status_code == 429
+    other = client.get(f"/verify/{certificate.code}", environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert other.status_code == 200
+
+
+# ---- the PDF ---------------------------------------------------------------------------------
+
+def test_the_pdf_carries_the_thai_name_and_title_with_its_fonts_embedded(db, client, hearing, make_registration,
+                                                                        staff, clock):
+    registration = make_registration(hearing)
+    session = took_part(db, registration, staff)
+    after(clock, session)
+    response = client.get(f"/my/{registration.manage_token}/certificate.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    reader, text = pdf_text(response.data)
+    compact = text.replace("\n", "").replace(" ", "")
+    assert "สมชาย1" in compact and "ใจดี" in compact
+    assert hearing.title_th.replace(" ", "") in compact
+    assert "หนังสือรับรองการเข้าร่วม" in compact
+    assert str(session.starts_at.year + 543) in text          # the Buddhist era
+    certificate = db.session.scalar(sa.select(Certificate))
+    assert certificate.code in compact                        # the code printed, and the URL beside the QR
+    assert "http://testserver/verify/" in compact
+    page = reader.pages[0]
+    assert len(reader.pages) == 1
+    assert float(page.mediabox.width) > float(page.mediabox.height)  # landscape
+    assert round(float(page.mediabox.width)) == 842                  # A4
+    fonts = []
+    for font in page["/Resources"]["/Font"].values():
+        font = font.get_object()
+        descriptor = (font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font)["/FontDescriptor"]
+        fonts.append((font["/BaseFont"], any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))))
+    assert fonts and all(embedded for _, embedded in fonts), fonts
+    assert any("Arundina" in str(name) for name, _ in fonts), fonts
+
+
+def test_an_english_registrant_gets_an_english_certificate_with_the_gregorian_year(db, client, hearing,
+                                                                                  make_registration, staff, clock):
+    registration = make_registration(hearing)
+    registration.locale = "en"
+    db.session.commit()
+    session = took_part(db, registration, staff, online=True)
+    after(clock, session)
+    _, text = pdf_text(client.get(f"/my/{registration.manage_token}/certificate.pdf").data)
+    assert "Certificate of participation" in text and hearing.title_en in text
+    assert str(session.starts_at.year) in text and str(session.starts_at.year + 543) not in text
+    assert "online" in text
+
+
+# ---- who gets one ----------------------------------------------------------------------------
+
+def test_someone_who_did_not_take_part_is_refused_with_a_clear_message(db, client, hearing, make_registration, clock):
+    registration = make_registration(hearing)
+    after(clock, hearing.sessions[1])
+    response = client.get(f"/my/{registration.manage_token}/certificate.pdf")
+    assert response.status_code == 403
+    assert "หนังสือรับรอง" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == 0
+    assert 'id="certificate"' not in client.get(f"/my/{registration.manage_token}").get_data(as_text=True)
+
+
+def test_an_undone_check_in_does_not_count(db, client, hearing, make_registration, staff, clock):
+    registration = make_registration(hearing)
+    session = took_part(db, registration, staff)
+    checkin_services.undo_check_in(registration, session, staff)
+    db.session.commit()
+    after(clock, session)
+    assert client.get(f"/my/{registration.manage_token}/certificate.pdf").status_code == 403
+
+
+def test_the_certificate_comes_once_the_session_taken_part_in_has_ended(db, client, hearing, make_registration,
+                                                                        staff, clock):
+    registration = make_registration(hearing)
+    session = took_part(db, registration, staff)
+    page = client.get(f"/my/{registration.manage_token}").get_data(as_text=True)
+    assert 'id="certificate-pending"' in page and 'id="certificate-download"' not in page
+    assert client.get(f"/my/{registration.manage_token}/certificate.pdf").status_code == 403
+    after(clock, session)
+    page = client.get(f"/my/{registration.manage_token}").get_data(as_text=True)
+    assert 'id="certificate-download"' in page
+    assert client.get(f"/my/{registration.manage_token}/certificate.pdf").status_code == 200
+
+
+def test_an_online_join_counts(db, client, hearing, make_registration, staff, clock):
+    registration = make_registration(hearing, attendance="online")
+    session = took_part(db, registration, staff, session_index=1, online=True)
+    after(clock, session)
+    assert client.get(f"/my/{registration.manage_token}/certificate.pdf").status_code == 200
+    [attended] = services.attended(reload(db, registration))
+    assert attended.session.id == session.id and attended.online and not attended.onsite
+
+
+def test_a_cancelled_event_keeps_the_sessions_that_took_place_before(db, client, hearing, make_registration, staff,
+                                                                      clock, organizer):
+    from eventsvc.events import services as event_services
+
+    registration = make_registration(hearing)
+    morning = took_part(db, registration, staff, 0)
+    took_part(db, registration, staff, 1, online=True)
+    after(clock, morning)  # between the sessions: the afternoon never takes place
+    event_services.cancel_event(reload(db, hearing), "น้ำท่วม", actor=organizer)
+    db.session.commit()
+    clock.move(timedelta(days=1))
+    sessions = services.attended(reload(db, registration))
+    assert [a.session.id for a in sessions] == [morning.id]
+    assert client.get(f"/my/{registration.manage_token}/certificate.pdf").status_code == 200
+
+
+def test_a_cancelled_registration_that_took_part_keeps_its_certificate(db, client, hearing, make_registration, staff,
+                                                                       clock):
+    registration = make_registration(hearing)
+    session = took_part(db, registration, staff)
+    registration_services.cancel_registration(reload(db, registration), actor=None)
+    db.session.commit()
+    after(clock, session)
+    assert client.get(f"/my/{registration.manage_token}/certificate.pdf").status_code == 200
+
+
+# ---- issued once, audited, in the person's data ---------------------------------------------------
+
+def test_the_certificate_is_issued_once_and_audited_once(db, client, hearing, make_registration, staff, clock):
+    registration = make_registration(hearing)
+    first = issued(db, client, registration, clock, staff)
+    assert client.get(f"/my/{registration.manage_token}/certificate.pdf").status_code == 200
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == 1
+    entries = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "certificate.issued")).all()
+    assert len(entries) == 1 and entries[0].registration_id == registration.id
+    assert entries[0].target_id == first.id and entries[0].actor_kind.value == "registrant"
+
+
+def test_a_row_made_by_a_concurrent_download_is_read_back_not_duplicated(db, backend, hearing, make_registration,
+                                                                          staff, clock):
+    """The losing INSERT of two downloads at once does nothing (ON CONFLICT) and reads the winner's row."""
+    if backend == "sqlite":
+        pytest.skip("SQLite: the download begins IMMEDIATE, so two of them queue (the threaded test below)")
+    registration = make_registration(hearing)
+    session = took_part(db, registration, staff)
+    after(clock, session)
+    original = services.existing
+    winner = {}
+
+    def raced(registration_):
+        found = original(registration_)
+        if found is None and not winner:  # the other download commits its row between our look and our INSERT
+            with db.engine.begin() as other:
+                other.execute(sa.insert(Certificate.__table__).values(
+                    registration_id=registration_.id, code_id=codes.new_code_id(), issued_at=clock()))
+            winner["done"] = True
+        return found
+
+    services.existing = raced
+    try:
+        certificate = services.issue(reload(db, registration), actor=None)
+        db.session.commit()
+    finally:
+        services.existing = original
+    assert winner and certificate is not None
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
+                             .where(AuditEntry.action == "certificate.issued")) == 0
+
+
+def test_erasure_keeps_the_certificate_but_not_the_name(db, client, hearing, make_registration, staff, clock):
+    registration = make_registration(hearing)
+    certificate = issued(db, client, registration, clock, staff)
+    code = certificate.code
+    data = privacy.personal_data(reload(db, registration))
+    assert data["certificate"]["code"] == code and data["certificate"]["issued_at"]
+    privacy.erase_registration(reload(db, registration))
+    db.session.commit()
+    response = client.get(f"/verify/{code}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'data-valid="erased"' in html
+    assert "สมชาย1" not in html and "ใจดี" not in html
+    assert hearing.title_th in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == 1
+
+
+def test_the_organizer_downloads_a_persons_certificate(db, client, hearing, make_registration, staff, clock,
+                                                       login_as, organizer):
+    registration = make_registration(hearing)
+    session = took_part(db, registration, staff)
+    after(clock, session)
+    url = f"/organizer/events/{hearing.slug}/registrations/{registration.id}/certificate.pdf"
+    login_as(user=organizer)
+    response = client.get(url)
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "certificate.issued"))
+    assert entry.actor_user_id == organizer.id
+
+
+def test_door_staff_may_not_download_a_persons_certificate(db, client, hearing, make_registration, staff, clock,
+                                                          login_as):
+    registration = make_registration(hearing)
+    after(clock, took_part(db, registration, staff))
+    login_as(user=staff)
+    url = f"/organizer/events/{hearing.slug}/registrations/{registration.id}/certificate.pdf"
+    assert client.get(url).status_code == 403
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == 0
+
+
+def test_downloads_at_the_same_time_make_one_certificate(app, db, hearing, make_registration, staff, clock):
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    registration = make_registration(hearing)
+    after(clock, took_part(db, registration, staff))
+    url = f"/my/{registration.manage_token}/certificate.pdf"
+    barrier = Barrier(6)
+
+    def download(_):
+        client = app.test_client()
+        barrier.wait()
+        return client.get(url).status_code
+
+    with ThreadPoolExecutor(6) as pool:
+        statuses = list(pool.map(download, range(6)))
+    assert statuses == [200] * 6
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
+                             .where(AuditEntry.action == "certificate.issued")) == 1
