@@ -152,7 +152,9 @@ def pdf(certificate, now=None):
     registration = certificate.registration
     locale = registration.locale if registration.locale in ("th", "en") else "th"
     url = verify_url(certificate)
-    svg, _ = qr.image(url, "svg")
+    # Drawn each time (~20 ms beside a PDF's ~300): tickets' disk cache names its temporary file by process,
+    # which two threads of one worker drawing the same code at once would share.
+    svg = qr.draw(url, "svg")
     with force_locale(locale):
         html = render_template(
             "certificates/certificate.html", registration=registration, event=registration.event,
