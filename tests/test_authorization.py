@@ -153,6 +153,7 @@ ROUTES = {
     "api.promote_registrant": "manage",
     "api.list_messages": "view",
     "api.cancel_message": "manage",
+    "certificates.organizer_certificate": "manage",
 }
 
 # Anyone may call these (what they show depends on who asks, which their own tests check).
@@ -164,6 +165,7 @@ PUBLIC = {
     "registration.erase_my_data", "livestream.join", "attendees.public_list", "attendees.unlist_me",
     "accounts.login", "accounts.set_password", "api-docs.openapi_json",
     "api.list_events", "api.get_event", "api.register", "api.resend_link", "api.attendees",
+    "certificates.my_certificate", "certificates.verify",
 }
 
 LATER = utcnow().replace(microsecond=0) + timedelta(days=30)

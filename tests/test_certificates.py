@@ -162,8 +162,8 @@ def test_someone_who_did_not_take_part_is_refused_with_a_clear_message(db, clien
     registration = make_registration(hearing)
     after(clock, hearing.sessions[1])
     response = client.get(f"/my/{registration.manage_token}/certificate.pdf")
-    assert response.status_code == 403
-    assert "หนังสือรับรอง" in response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert "หนังสือรับรองการเข้าร่วมออกให้แก่ผู้ที่ได้เข้าร่วม" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == 0
     assert 'id="certificate"' not in client.get(f"/my/{registration.manage_token}").get_data(as_text=True)
 
@@ -174,7 +174,7 @@ def test_an_undone_check_in_does_not_count(db, client, hearing, make_registratio
     checkin_services.undo_check_in(registration, session, staff)
     db.session.commit()
     after(clock, session)
-    assert client.get(f"/my/{registration.manage_token}/certificate.pdf").status_code == 403
+    assert client.get(f"/my/{registration.manage_token}/certificate.pdf").status_code == 404
 
 
 def test_the_certificate_comes_once_the_session_taken_part_in_has_ended(db, client, hearing, make_registration,
@@ -183,7 +183,7 @@ def test_the_certificate_comes_once_the_session_taken_part_in_has_ended(db, clie
     session = took_part(db, registration, staff)
     page = client.get(f"/my/{registration.manage_token}").get_data(as_text=True)
     assert 'id="certificate-pending"' in page and 'id="certificate-download"' not in page
-    assert client.get(f"/my/{registration.manage_token}/certificate.pdf").status_code == 403
+    assert client.get(f"/my/{registration.manage_token}/certificate.pdf").status_code == 404
     after(clock, session)
     page = client.get(f"/my/{registration.manage_token}").get_data(as_text=True)
     assert 'id="certificate-download"' in page

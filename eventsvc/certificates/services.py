@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from .. import clock
 from ..audit.services import record
 from ..checkin.models import Checkin, active_condition
-from ..errors import DomainError, PermissionDenied
+from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..livestream.models import OnlineAttendance
 from ..mail.render import external_url
@@ -33,7 +33,8 @@ from .codes import code_id_from, new_code_id
 from .models import Certificate
 
 
-class NotEligible(PermissionDenied):
+class NotEligible(NotFound):
+    """404, not 403: nothing is forbidden to the caller, there is simply no certificate (yet) for this person."""
     code, message = "certificate_not_available", _l(
         "A certificate of participation is given to people who took part in a session (checked in on site or "
         "joined online), once that session has ended.")
