@@ -296,6 +296,11 @@ def test_the_organizer_downloads_a_persons_certificate(db, client, hearing, make
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "certificate.issued"))
     assert entry.actor_user_id == organizer.id
+    assert client.get(url).status_code == 200
+    db.session.rollback()  # a new snapshot: the second download's entry
+    exports = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "export.downloaded")).all()
+    assert [(e.data["kind"], e.registration_id, e.actor_user_id) for e in exports] == [
+        ("certificate", registration.id, organizer.id)] * 2
 
 
 def test_door_staff_may_not_download_a_persons_certificate(db, client, hearing, make_registration, staff, clock,

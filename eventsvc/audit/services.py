@@ -272,6 +272,7 @@ EXPORT_KINDS = {
     "registrations_csv": _l("the registrations (CSV)"), "registrations_xlsx": _l("the registrations (Excel)"),
     "sign_in_sheet": _l("a sign-in sheet"), "invitations_csv": _l("the invitations (CSV)"),
     "personal_data": _l("their personal data"),
+    "certificate": _l("a registrant's certificate of participation"),
 }
 ACTOR_NAMES = {ActorKind.registrant: _l("The registrant"), ActorKind.system: _l("The system")}
 

@@ -3,7 +3,7 @@ from flask import Blueprint, Response, render_template
 from flask_login import current_user
 
 from ..access import Permission, event_for, staff_required
-from ..audit.services import REGISTRANT
+from ..audit.services import REGISTRANT, record_export
 from ..extensions import db, write_transactions
 from ..headers import personal
 from ..registration import management
@@ -37,6 +37,8 @@ def organizer_certificate(slug, registration_id):
         event = event_for(slug, Permission.manage)
         registration = management.find_registration(event, registration_id)
         certificate = services.issue(registration, actor=current_user)
+        # Someone else's name on a PDF leaves the system: a download of a registrant's data, as the exports are.
+        record_export("certificate", actor=current_user, registration=registration)
         db.session.commit()
     return _pdf_response(certificate)
 
