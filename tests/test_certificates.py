@@ -333,3 +333,23 @@ def test_downloads_at_the_same_time_make_one_certificate(app, db, hearing, make_
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
                              .where(AuditEntry.action == "certificate.issued")) == 1
+
+
+def test_the_qr_code_printed_on_the_certificate_opens_its_verify_page(db, client, hearing, make_registration, staff,
+                                                                     clock, tmp_path):
+    """The page drawn to pixels (poppler's pdftoppm) and read by a real QR decoder (zbar)."""
+    import shutil
+    import subprocess
+
+    from qr_decode import decode
+
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("needs poppler-utils (pdftoppm)")
+    registration = make_registration(hearing)
+    certificate = issued(db, client, registration, clock, staff)
+    pdf = tmp_path / "certificate.pdf"
+    pdf.write_bytes(client.get(f"/my/{registration.manage_token}/certificate.pdf").data)
+    subprocess.run(["pdftoppm", "-png", "-r", "150", "-singlefile", str(pdf), str(tmp_path / "page")], check=True)
+    url = decode((tmp_path / "page.png").read_bytes())
+    assert url == f"http://testserver/verify/{certificate.code}"
+    assert client.get(url.removeprefix("http://testserver")).status_code == 200
