@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
-from conftest import reload
+from conftest import REDIS_URL, reload
 from eventsvc.audit.models import AuditEntry
 from eventsvc.certificates import codes, services
 from eventsvc.certificates.models import Certificate
@@ -353,3 +353,30 @@ def test_the_qr_code_printed_on_the_certificate_opens_its_verify_page(db, client
     url = decode((tmp_path / "page.png").read_bytes())
     assert url == f"http://testserver/verify/{certificate.code}"
     assert client.get(url.removeprefix("http://testserver")).status_code == 200
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="needs EVENTSVC_TEST_REDIS_URL (CI sets it)")
+def test_wrong_codes_are_counted_in_redis(db, client, app, hearing, make_registration, staff, clock):
+    import uuid
+
+    from eventsvc import create_app
+
+    registration = make_registration(hearing)
+    code = issued(db, client, registration, clock, staff).code
+    shared = dict(app.config, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=REDIS_URL, RATELIMIT_CERTIFICATE="3 per minute",
+                  RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}")
+    # Two app instances (two workers) share the count through Redis.
+    first, second = create_app(shared).test_client(), create_app(shared).test_client()
+    assert [first.get(f"/verify/{flip(code, 30 + n)}").status_code for n in range(2)] == [404, 404]
+    assert second.get(f"/verify/{flip(code, 40)}").status_code == 404
+    assert first.get(f"/verify/{flip(code, 41)}").status_code == 429
+
+
+@pytest.mark.app_config(RATELIMIT_ENABLED=True, RATELIMIT_CERTIFICATE="2 per minute",
+                        RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0")
+def test_with_the_limit_storage_down_wrong_codes_are_still_counted_and_right_ones_answered(
+        db, client, hearing, make_registration, staff, clock):
+    registration = make_registration(hearing)
+    code = issued(db, client, registration, clock, staff).code
+    assert client.get(f"/verify/{code}").status_code == 200
+    assert [client.get(f"/verify/{flip(code, 30 + n)}").status_code for n in range(3)] == [404, 404, 429]
