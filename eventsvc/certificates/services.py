@@ -25,7 +25,6 @@ from ..extensions import db
 from ..livestream.models import OnlineAttendance
 from ..mail.render import external_url
 from ..pdf import THAI_FONTS, render_pdf
-from ..registration.models import Registration
 from ..signals import personal_data_requested
 from ..tickets import qr
 from ..timefmt import iso
