@@ -254,6 +254,8 @@ SENTENCES = {
     "webhook.disabled": _l("%(actor)s paused webhook #%(target)s"),
     "webhook.secret_rotated": _l("%(actor)s gave webhook #%(target)s a new secret"),
     "webhook.delivery_resent": _l("%(actor)s sent a webhook delivery again"),
+    "survey.changed": _l("%(actor)s changed the satisfaction survey"),
+    "survey.answered": _l("%(actor)s answered the satisfaction survey of a session"),
 }
 # Values of changed fields that are codes: shown as the pages name them (status: confirmed -> ยืนยันแล้ว).
 VALUE_LABELS = {"status": ("registration_status", "event_status"), "sector": ("sector",),
