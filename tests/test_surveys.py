@@ -408,3 +408,19 @@ def test_the_answers_are_in_the_data_download_and_stay_anonymous_after_erasure(d
     results = services.survey_results(reload(db, event))
     assert results["answers"] == 1 and results["by_sector"] == {
         "government": {"answers": 1, "satisfied": 1, "satisfied_share": 100.0}}
+
+
+# ---- the API --------------------------------------------------------------------------------
+
+def test_the_api_gives_the_results_to_the_team(db, client, hearing, api_token):
+    event, morning, afternoon, people = hearing
+    services.submit_response(people["online"], morning, {"overall": 4, "stream": 2}, actor=None)
+    db.session.commit()
+    response = client.get(f"/api/v1/events/{event.slug}/survey/results",
+                          headers={"Authorization": f"Bearer {api_token}"})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert (body["answers"], body["took_part"], body["satisfied_share"], body["met"]) == (1, 2, 100.0, True)
+    assert body["by_mode"]["online"] == {"answers": 1, "satisfied": 1, "satisfied_share": 100.0}
+    assert body["averages"]["stream"] == 2.0
+    assert client.get(f"/api/v1/events/{event.slug}/survey/results").status_code == 401
