@@ -234,12 +234,17 @@ def test_the_command_mails_each_person_once_per_session_however_often_it_runs(db
     assert services.send_invitations(clock.now) == 0
 
 
-def test_no_mail_to_erased_people_or_for_cancelled_sessions(db, app, hearing, clock, organizer):
+def test_no_mail_to_erased_people_or_for_cancelled_sessions(db, app, hearing, clock, organizer, staff):
     event, morning, afternoon, people = hearing
-    privacy.erase_registration(people["online"])
+    # The afternoon took place (a check-in), then was cancelled after the fact: no survey for it.
+    check_in(db, people["onsite"], afternoon, staff)
     cancel_session(afternoon, "งดจัด", actor=organizer)
     db.session.commit()
+    # Erased once the event is over: the registration stays confirmed, blank.
     clock.set(afternoon.ends_at + timedelta(hours=1))
+    privacy.erase_registration(reload(db, people["online"]))
+    db.session.commit()
+    assert reload(db, people["online"]).status.value == "confirmed"
     services.send_invitations(clock.now)
     db.session.commit()
     assert [(m.registration_id, m.params["session_id"]) for m in survey_mail(db)] == [(people["onsite"].id, morning.id)]
