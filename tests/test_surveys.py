@@ -365,6 +365,9 @@ def test_the_organizer_sets_the_questions_and_target_and_it_is_audited(db, clien
                                    "label_en": "What I learnt is useful"}
     [entry] = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "survey.changed")).all()
     assert entry.changes["target_percent"] == [None, 90]
+    trail = client.get(f"/organizer/events/{event.slug}/audit?family=survey")
+    assert trail.status_code == 200 and f'value="survey" selected' in trail.get_data(as_text=True).replace(
+        'selected=""', "selected").replace('selected="selected"', "selected")
     # Bad settings: a field error, nothing changed.
     for bad in ({"target_percent": "0"}, {"target_percent": "80", "custom_scale": "ข้อ\x07หนึ่ง"},
                 {"target_percent": "80", "custom_text": "ก" * 301}):

@@ -100,13 +100,14 @@ def record(action, *, actor=None, event=None, registration=None, target=None, ch
 
 # The families an organizer filters by: the part of an action's name before the dot.
 FAMILIES = ("event", "session", "document", "registration", "checkin", "export", "list", "invitation", "mail",
-            "team", "message", "webhook", "account", "token")
+            "team", "message", "webhook", "account", "token", "survey")
 FAMILY_LABELS = {
     "event": _l("The event"), "session": _l("Sessions"), "document": _l("Documents"),
     "registration": _l("Registrations"), "checkin": _l("Check-ins"), "export": _l("Downloads of data"),
     "list": _l("The list of participants"), "invitation": _l("Invitations"), "mail": _l("Mail"),
     "team": _l("The team"), "message": _l("Messages"), "webhook": _l("Webhooks"), "account": _l("Accounts"),
     "token": _l("API tokens"),
+    "survey": _l("Satisfaction survey"),
 }
 
 
