@@ -117,6 +117,7 @@ def create_app(config=None):
     from .livestream import messages as _livestream_messages  # noqa: F401
     from .teams import messages as _teams_messages  # noqa: F401
     from .messaging import messages as _messaging_messages  # noqa: F401
+    from .surveys import messages as _surveys_messages  # noqa: F401
 
     rest_api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer", "description": "flask --app wsgi user token EMAIL"}
@@ -144,6 +145,7 @@ def create_app(config=None):
     from .questions.views import bp as questions_bp
     from .audit.views import bp as audit_bp
     from .certificates.views import bp as certificates_bp
+    from .surveys.views import bp as surveys_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(events_bp)
@@ -162,6 +164,7 @@ def create_app(config=None):
     app.register_blueprint(questions_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(certificates_bp)
+    app.register_blueprint(surveys_bp)
 
     # After the API: flask-smorest registers its own HTTPException handler.
     from . import errors

@@ -101,6 +101,9 @@ def load(instance_path):
         "COMMENT_PERIOD_DAYS": float(_env("COMMENT_PERIOD_DAYS", "15")),
         "SUMMARY_DEADLINE_DAYS": float(_env("SUMMARY_DEADLINE_DAYS", "15")),
         "SATISFACTION_TARGET_PERCENT": int(_env("SATISFACTION_TARGET_PERCENT", "85")),
+        # The survey after each session: mailed this long after its end, open this many days after it.
+        "SURVEY_SEND_AFTER_MINUTES": float(_env("SURVEY_SEND_AFTER_MINUTES", "30")),
+        "SURVEY_OPEN_DAYS": float(_env("SURVEY_OPEN_DAYS", "14")),
         # A callable returning an aware UTC datetime: tests set it to control the time (eventsvc/clock.py).
         "CLOCK": None,
         "PROXY_COUNT": int(_env("PROXY_COUNT", "0")),

@@ -233,6 +233,24 @@ def _account(email, role, password, name):
     return user, False
 
 
+HEARING_SURVEY = {
+    "standard": ["content", "speakers", "stream", "suggestions"], "target_percent": 85,
+    "custom": [{"kind": "scale", "label_th": "ท่านเข้าใจสาระสำคัญของ (ร่าง) แผนพัฒนารัฐบาลดิจิทัลมากขึ้น",
+                "label_en": "I understand the draft plan's main points better"},
+               {"kind": "text", "label_th": "ยุทธศาสตร์ใดที่ท่านเห็นว่าควรปรับปรุงมากที่สุด และเพราะเหตุใด",
+                "label_en": "Which strategy should be improved most, and why?"}],
+}
+
+
+def _demo_survey(event, organizer):
+    """The hearing's satisfaction survey: the standard questions for an online event and two of the agency's own;
+    it is mailed after each session by `flask --app wsgi surveys send`."""
+    from .surveys import services as survey_services
+
+    survey_services.save_survey(event, HEARING_SURVEY, actor=organizer)
+    yield f"event {event.slug}: a satisfaction survey (mailed after each session by `flask --app wsgi surveys send`)"
+
+
 def load_demo(password):
     """Create the demo accounts and events; yields lines to print."""
     admin, created = _account("admin@example.org", Role.admin, password, "ผู้ดูแลระบบ")
@@ -278,6 +296,8 @@ def load_demo(password):
             yield f"event {event.slug}: {len(WORKSHOP_ACCEPTED)} accepted; the list of participants is published"
             messaging_services.send(event, WORKSHOP_MESSAGE, actor=organizer, now=clock.now())
             yield f"event {event.slug}: a message to the registered participants, in the outbox"
+        if spec["slug"] == HEARING["slug"]:
+            yield from _demo_survey(event, organizer)
     workshop = db.session.scalar(sa.select(Event).where(Event.slug == WORKSHOP["slug"]))
     first = db.session.scalar(sa.select(Invitation).where(Invitation.event_id == workshop.id).order_by(Invitation.id))
     if first is not None and invitation_services.is_usable(first):

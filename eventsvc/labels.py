@@ -82,6 +82,7 @@ MESSAGE_KIND = {
     "team_member_added": _l("Added to the team"),
     "team_account_created": _l("Added to the team: choose a password"),
     "event_message": _l("Message from the organizer"),
+    "survey_invitation": _l("Satisfaction survey"),
 }
 LANGUAGE = {
     "th": _l("Thai"),

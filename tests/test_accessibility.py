@@ -219,7 +219,8 @@ ORGANIZER_PAGES = ["/organizer/", f"/organizer/events/{HEARING_SLUG}", f"/organi
                    f"/organizer/events/{WORKSHOP_SLUG}/invitations", f"/organizer/events/{HEARING_SLUG}/checkin",
                    f"/organizer/events/{FOCUS_SLUG}/attendance", f"/organizer/events/{WORKSHOP_SLUG}/messages",
                    f"/organizer/events/{HEARING_SLUG}/team", f"/organizer/events/{HEARING_SLUG}/webhooks",
-                   "/organizer/users", "/organizer/password"]
+                   "/organizer/users", "/organizer/password",
+                   f"/organizer/events/{HEARING_SLUG}/survey", f"/organizer/events/{HEARING_SLUG}/survey/results"]
 
 
 @pytest.mark.parametrize("width", VIEWPORTS)

@@ -66,6 +66,9 @@ ROUTES = {
     "questions.edit_question": "manage",
     "questions.move_question": "manage",
     "questions.remove_question": "manage",
+    "surveys.settings": "manage",
+    "surveys.results": "view",
+    "api.survey_results": "view",
     # registrations, invitations, attendance, messages
     "registration.event_registrations": "view",
     "registration.organizer_cancel": "manage",
@@ -166,6 +169,7 @@ PUBLIC = {
     "accounts.login", "accounts.set_password", "api-docs.openapi_json",
     "api.list_events", "api.get_event", "api.register", "api.resend_link", "api.attendees",
     "certificates.my_certificate", "certificates.verify",
+    "surveys.answer",
 }
 
 LATER = utcnow().replace(microsecond=0) + timedelta(days=30)

@@ -100,13 +100,14 @@ def record(action, *, actor=None, event=None, registration=None, target=None, ch
 
 # The families an organizer filters by: the part of an action's name before the dot.
 FAMILIES = ("event", "session", "document", "registration", "checkin", "export", "list", "invitation", "mail",
-            "team", "message", "webhook", "account", "token", "certificate")
+            "team", "message", "webhook", "account", "token", "certificate", "survey")
 FAMILY_LABELS = {
     "event": _l("The event"), "session": _l("Sessions"), "document": _l("Documents"),
     "registration": _l("Registrations"), "checkin": _l("Check-ins"), "export": _l("Downloads of data"),
     "list": _l("The list of participants"), "invitation": _l("Invitations"), "mail": _l("Mail"),
     "team": _l("The team"), "message": _l("Messages"), "webhook": _l("Webhooks"), "account": _l("Accounts"),
     "token": _l("API tokens"), "certificate": _l("Certificates of participation"),
+    "survey": _l("Satisfaction survey"),
 }
 
 
@@ -255,6 +256,8 @@ SENTENCES = {
     "webhook.secret_rotated": _l("%(actor)s gave webhook #%(target)s a new secret"),
     "webhook.delivery_resent": _l("%(actor)s sent a webhook delivery again"),
     "certificate.issued": _l("%(actor)s issued the certificate of participation of registration #%(registration)s"),
+    "survey.changed": _l("%(actor)s changed the satisfaction survey"),
+    "survey.answered": _l("%(actor)s answered the satisfaction survey of a session"),
 }
 # Values of changed fields that are codes: shown as the pages name them (status: confirmed -> ยืนยันแล้ว).
 VALUE_LABELS = {"status": ("registration_status", "event_status"), "sector": ("sector",),
