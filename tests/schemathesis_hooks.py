@@ -85,6 +85,8 @@ STATE_RULES = (
     # email-validator (RFC 6761 special-use domains, top-level domain rules).
     # The fields' descriptions say so.
     "Not a valid e-mail address.",
+    # Beyond what a schema says of one field: a person added by hand is named by their e-mail, not an invitation.
+    "Give the e-mail of the person you add by hand",
     # The team: a colleague added twice, or an account an admin deactivated.
     "already on the event's team.",
     "This account is deactivated.",

@@ -845,3 +845,16 @@ def test_two_walk_ins_at_once_for_the_last_seat_one_is_refused(server):
     assert sorted(status for status, _body in results) == [201, 409], results
     [(seats_taken,)] = _sql(url, "SELECT seats_taken FROM events WHERE slug = :slug", slug=event["slug"])
     assert seats_taken == 1
+
+
+def test_api_a_person_added_by_hand_is_named_by_their_email_not_an_invitation(client, db, make_event, api_token):
+    event = make_event(capacity=5)
+    body = {k: v for k, v in person(7).items() if k != "email"}
+    body.update(invite="a" * 43, added_by_organizer=True)
+
+    response = client.post(f"/api/v1/events/{event.slug}/registrations", json=body,
+                           headers={**auth(api_token), "Accept-Language": "en"})
+
+    assert response.status_code == 422
+    assert "an invitation is not used then" in response.get_json()["error"]["fields"]["email"][0]
+    assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 0

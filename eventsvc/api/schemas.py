@@ -350,7 +350,8 @@ class RegistrationIn(Schema):
     first_name = text(pattern=NOT_BLANK, min_length=1, max_length=100, required=True)
     last_name = text(pattern=NOT_BLANK, min_length=1, max_length=100, required=True)
     email = fields.String(validate=validate.Length(min=3, max=254), metadata={
-        "format": "email", "description": "required, except with `invite`: then the invitation's e-mail applies; "
+        "format": "email", "description": "required, except with `invite`: then the invitation's e-mail applies "
+        "(an organizer adding someone by hand always gives it: the invitation is not used then, 422 without it); "
         "checked as a deliverable address (special-use domains such as .test or .local are refused, 422)"})
     phone = text(max_length=30)
     organization = text(max_length=300)
@@ -384,6 +385,9 @@ class RegistrationIn(Schema):
     def _email_or_invite(self, data, **kwargs):
         if "email" not in data and "invite" not in data:
             raise ValidationError("Missing data for required field.", field_name="email")
+        if "email" not in data and (data.get("added_by_organizer") or data.get("override_capacity")):
+            raise ValidationError(_l("Give the e-mail of the person you add by hand: an invitation is not used then."),
+                                  field_name="email")
 
 
 class ResendLinkIn(Schema):
