@@ -5,6 +5,13 @@ back to the right text, so a PDF can be searched and read back), then the
 TLWG fonts. Only the app's own static files are ever fetched (a logo, a
 stylesheet): a document never reaches out to the network.
 
+Sara am (ำ) is written as its two parts, nikhahit and sara aa (ํา), its
+compatibility decomposition: the shaper draws it as those two glyphs anyway,
+and a PDF maps each glyph back to one text, so a whole ำ would give every
+later า of the document back as ำ (สำนักงาน read back as สำนักงำน) to search,
+copy and screen readers. The page looks the same; the text reads back equal
+under NFKC.
+
 WeasyPrint is imported when a PDF is made, not with the app: it loads Pango
 through cffi, and a machine without Pango should still run everything else.
 """
@@ -13,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 from flask import current_app
 
+SARA_AM, NIKHAHIT, SARA_AA = "\u0e33", "\u0e4d", "\u0e32"
 THAI_FONTS = '"Arundina Sans", "Noto Sans Thai", "Garuda", "Loma", sans-serif'
 
 
@@ -38,4 +46,5 @@ def render_pdf(html):
     """The PDF bytes of `html` (a full document; its CSS may use THAI_FONTS)."""
     from weasyprint import HTML
 
+    html = html.replace(SARA_AM, NIKHAHIT + SARA_AA)
     return HTML(string=html, base_url=current_app.static_folder + "/", url_fetcher=_static_fetcher()).write_pdf()
