@@ -142,6 +142,7 @@ def create_app(config=None):
     from .webhooks.views import bp as webhooks_bp
     from .questions.views import bp as questions_bp
     from .audit.views import bp as audit_bp
+    from .qna.views import bp as qna_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(events_bp)
@@ -159,6 +160,7 @@ def create_app(config=None):
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(questions_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(qna_bp)
 
     # After the API: flask-smorest registers its own HTTPException handler.
     from . import errors

@@ -99,6 +99,12 @@ def load(instance_path):
         "COMMENT_PERIOD_DAYS": float(_env("COMMENT_PERIOD_DAYS", "15")),
         "SUMMARY_DEADLINE_DAYS": float(_env("SUMMARY_DEADLINE_DAYS", "15")),
         "SATISFACTION_TARGET_PERCENT": int(_env("SATISFACTION_TARGET_PERCENT", "85")),
+        # Questions during a session (eventsvc/qna/): per registrant; the board's cache; how often screens poll.
+        "RATELIMIT_QUESTIONS": _env("RATELIMIT_QUESTIONS", "3 per minute"),
+        "RATELIMIT_QUESTION_VOTES": _env("RATELIMIT_QUESTION_VOTES", "60 per minute"),
+        "QNA_MAX_QUESTIONS_PER_SESSION": int(_env("QNA_MAX_QUESTIONS_PER_SESSION", "20")),
+        "QNA_BOARD_CACHE_SECONDS": int(_env("QNA_BOARD_CACHE_SECONDS", "5")),
+        "QNA_POLL_SECONDS": float(_env("QNA_POLL_SECONDS", "4")),
         # A callable returning an aware UTC datetime: tests set it to control the time (eventsvc/clock.py).
         "CLOCK": None,
         "PROXY_COUNT": int(_env("PROXY_COUNT", "0")),
