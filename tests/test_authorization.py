@@ -153,6 +153,11 @@ ROUTES = {
     "api.promote_registrant": "manage",
     "api.list_messages": "view",
     "api.cancel_message": "manage",
+    # questions during a session: moderation is the content team's; the presenter's screen the room's staff too
+    "qna.moderation": "manage",
+    "qna.moderate": "manage",
+    "qna.presenter": "back_office",
+    "qna.presenter_board": "back_office",
 }
 
 # Anyone may call these (what they show depends on who asks, which their own tests check).
@@ -164,6 +169,7 @@ PUBLIC = {
     "registration.erase_my_data", "livestream.join", "attendees.public_list", "attendees.unlist_me",
     "accounts.login", "accounts.set_password", "api-docs.openapi_json",
     "api.list_events", "api.get_event", "api.register", "api.resend_link", "api.attendees",
+    "qna.questions", "qna.vote", "qna.attendee_board", "qna.room", "qna.room_qr",
 }
 
 LATER = utcnow().replace(microsecond=0) + timedelta(days=30)
