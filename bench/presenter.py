@@ -4,6 +4,7 @@
 
 Rows (wrk, 200 connections, under gunicorn.conf.py as bench/run.py):
   hello GET /                         the bare Flask app: the ceiling of this machine
+  GET /api/v1/events                  the app's cheapest page that reads the database: its floor, for comparison
   presenter JSON, unchanged (304)     GET .../presenter.json with If-None-Match: what a screen gets when nothing moved
   presenter JSON, full (200)          the same without If-None-Match: the whole board (40 approved questions)
   presenter JSON, a vote every 0.2 s  the same while a vote (or its removal) is committed every 0.2 s: the board is
@@ -153,6 +154,8 @@ def measure_eventsvc(bench, backend, database_url, questions, redis_url):
         first.raise_for_status()
         etag = first.headers["ETag"]
         print(f"  board: {len(first.json()['questions'])} questions, {len(first.content)} bytes, ETag {etag}")
+        bench.headers = ()
+        bench.measure(f"{backend}: GET /api/v1/events (the app's own floor)", f"{base}/api/v1/events", "get")
         bench.headers = (f"Cookie: {cookie}", f"If-None-Match: {etag}")
         bench.measure(f"{backend}: presenter JSON, unchanged (304)", url, "get", expect_status=304)
         bench.headers = (f"Cookie: {cookie}",)
