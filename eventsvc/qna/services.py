@@ -174,7 +174,8 @@ def _vote_insert(dialect):
         insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_votes)
         _VOTE_INSERTS[dialect] = insert.values(
             question_id=sa.bindparam("question"), registration_id=sa.bindparam("registration"),
-            created_at=sa.bindparam("now")).on_conflict_do_nothing(index_elements=["question_id", "registration_id"])
+            created_at=sa.bindparam("now")).on_conflict_do_nothing(
+            index_elements=["question_id", "registration_id"]).returning(_votes.c.question_id)
     return _VOTE_INSERTS[dialect]
 
 
@@ -191,15 +192,16 @@ def vote(registration, question, now=None):
     """One upvote per registrant and question (the table's primary key); again is no change. True when counted."""
     now = now or clock.now()
     _votable(registration, question, now)
+    # RETURNING, not rowcount: psycopg reports -1 for an INSERT ... ON CONFLICT run this way.
     added = db.session.execute(_vote_insert(db.session.get_bind().dialect.name),
-                               {"question": question.id, "registration": registration.id, "now": now}).rowcount
-    if added:
+                               {"question": question.id, "registration": registration.id, "now": now}).first()
+    if added is not None:
         # The counter moves in the same transaction as the row: always equal to the rows.
         db.session.execute(sa.update(_questions).where(_questions.c.id == question.id)
                            .values(votes=_questions.c.votes + 1))
         db.session.refresh(question, ["votes"])
         changed(question.session_id)
-    return bool(added)
+    return added is not None
 
 
 def unvote(registration, question, now=None):
@@ -207,13 +209,14 @@ def unvote(registration, question, now=None):
     now = now or clock.now()
     _votable(registration, question, now)
     removed = db.session.execute(sa.delete(_votes).where(_votes.c.question_id == question.id,
-                                                         _votes.c.registration_id == registration.id)).rowcount
-    if removed:
+                                                         _votes.c.registration_id == registration.id)
+                                 .returning(_votes.c.question_id)).first()
+    if removed is not None:
         db.session.execute(sa.update(_questions).where(_questions.c.id == question.id)
                            .values(votes=_questions.c.votes - 1))
         db.session.refresh(question, ["votes"])
         changed(question.session_id)
-    return bool(removed)
+    return removed is not None
 
 
 def voted_ids(registration, session):
