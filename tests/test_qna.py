@@ -328,3 +328,21 @@ def test_the_data_download_has_the_questions_and_votes_and_erasure_keeps_the_tex
     db.session.commit()
     question = reload(db, question)
     assert question.display_name == "" and question.body == "คำถามของฉัน" and question.votes == 2
+
+
+def test_the_join_page_links_to_the_questions_while_the_session_is_on(db, client, hearing):
+    _, token = register(db, hearing)
+    # No stream link yet: the join page is shown (with a stream it redirects to the player).
+    page = client.get(f"/my/{token}/sessions/{morning(hearing).id}/join")
+    assert page.status_code == 200
+    assert f'id="qna-join-ask" href="{ask_url(token, morning(hearing))}"' in page.get_data(as_text=True)
+
+
+def test_the_presenter_screen_shows_the_public_room_address_never_a_personal_link(db, client, hearing, organizer,
+                                                                                   login_as):
+    _, token = register(db, hearing)
+    login_as(user=organizer)
+    page = client.get(f"/organizer/events/{hearing.slug}/sessions/{morning(hearing).id}/presenter")
+    html = page.get_data(as_text=True)
+    assert f"http://testserver/events/{hearing.slug}/sessions/{morning(hearing).id}/ask" in html
+    assert "/my/" not in html and 'id="qna-room-qr"' in html
