@@ -6,7 +6,6 @@ from flask_login import current_user
 
 from .. import clock
 from ..access import Permission, event_for, public_event, staff_required
-from ..audit.services import REGISTRANT
 from ..errors import DomainError, ValidationFailed
 from ..events.models import EventSession
 from ..extensions import db
