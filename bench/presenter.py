@@ -85,11 +85,12 @@ def sign_in(base):
         return "; ".join(f"{c.name}={c.value}" for c in browser.cookies)
 
 
-def fill_board(database_url, slug, questions, redis_url):
+def fill_board(database_url, slug, questions, redis_url, prefix):
     """Registrants, and their questions approved, through the real services; returns (app, session id, people)."""
     env_before = dict(os.environ)
     os.environ["EVENTSVC_DATABASE_URL"] = database_url
     os.environ["EVENTSVC_REDIS_URL"] = redis_url
+    os.environ["EVENTSVC_RATELIMIT_KEY_PREFIX"] = prefix
     try:
         from eventsvc import create_app
         from eventsvc.accounts.models import User
@@ -144,10 +145,12 @@ def keep_voting(app, people, stop):
 
 def measure_eventsvc(bench, backend, database_url, questions, redis_url):
     print(f"eventsvc on {backend}, cache {'Redis' if redis_url else 'in memory'}", flush=True)
-    extra = {"EVENTSVC_REDIS_URL": redis_url} if redis_url else {}
+    # Keys of their own in Redis: the two databases both have a session 1, whose boards must not meet.
+    prefix = f"bench-presenter-{uuid.uuid4().hex[:8]}"
+    extra = {"EVENTSVC_REDIS_URL": redis_url, "EVENTSVC_RATELIMIT_KEY_PREFIX": prefix} if redis_url else {}
     with eventsvc_server(database_url, bench.out_dir / backend, workers=bench.args.workers, **extra) as (base, token):
         slug, _ = create_open_event(base, token, live=True)
-        app, session_id, people = fill_board(database_url, slug, questions, redis_url)
+        app, session_id, people = fill_board(database_url, slug, questions, redis_url, prefix)
         cookie = sign_in(base)
         url = f"{base}/organizer/events/{slug}/sessions/{session_id}/presenter.json"
         first = requests.get(url, headers={"Cookie": cookie}, timeout=30)
