@@ -192,6 +192,22 @@ def test_one_vote_per_registrant_and_question_the_counter_kept_equal(db, client,
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SessionQuestionVote)) == 0
 
 
+@pytest.mark.app_config(RATELIMIT_ENABLED=True, RATELIMIT_QUESTION_VOTES="2 per minute",
+                        RATELIMIT_TOKEN="1000 per minute")
+def test_votes_are_rate_limited_per_registrant_and_the_counter_stays_right(db, client, hearing, organizer):
+    asker, _ = register(db, hearing, 1)
+    _, token = register(db, hearing, 2)
+    question = _approved_question(db, hearing, organizer, asker)
+    vote(client, token, morning(hearing), question)
+    vote(client, token, morning(hearing), question, "unvote")
+    response = vote(client, token, morning(hearing), question)
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'class="flash error"' in page
+    assert reload(db, question).votes == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SessionQuestionVote)) == 0
+
+
 def test_a_pending_question_cannot_be_voted_for(db, client, hearing):
     asker, _ = register(db, hearing, 1)
     _, token = register(db, hearing, 2)
