@@ -156,6 +156,7 @@ ROUTES = {
     # questions during a session: moderation is the content team's; the presenter's screen the room's staff too
     "qna.moderation": "manage",
     "qna.moderate": "manage",
+    "qna.moderation_counts": "manage",
     "qna.presenter": "back_office",
     "qna.presenter_board": "back_office",
 }

@@ -77,6 +77,11 @@ def test_two_attendees_ask_and_upvote_and_the_presenter_screen_follows_without_a
         expect(page_a.locator("#qna-mine li[data-status=pending]")).to_have_count(1)
         question_a = page_a.locator("#qna-mine li").first.get_attribute("id").removeprefix("mine-")
 
+        moderator = staff.new_page()
+        moderator.goto(f"/organizer/events/{slug}/sessions/{session_id}/questions")
+        expect(moderator.locator("#qna-moderation tbody tr[data-status=pending]")).to_have_count(1)
+        expect(moderator.locator("#qna-new")).to_be_hidden()
+
         # Attendee B (in the room) scans the QR code: the public page, then their own page once /my was opened here.
         page_b = attendee_b.new_page()
         page_b.goto(f"/events/{slug}/sessions/{session_id}/ask")
@@ -93,8 +98,10 @@ def test_two_attendees_ask_and_upvote_and_the_presenter_screen_follows_without_a
         # Nothing on the screen before the moderator approves.
         expect(presenter.locator("#qna-list .qna-question")).to_have_count(0)
 
-        moderator = staff.new_page()
-        moderator.goto(f"/organizer/events/{slug}/sessions/{session_id}/questions")
+        # The moderator's page, open since A's question, says that a new one arrived; its link shows it.
+        expect(moderator.locator("#qna-new")).to_be_visible()
+        with moderator.expect_navigation():
+            moderator.locator("#qna-new a").click()
         assert_accessible(moderator, "moderation page")
         expect(moderator.locator("#qna-moderation tbody tr[data-status=pending]")).to_have_count(2)
         with moderator.expect_navigation():

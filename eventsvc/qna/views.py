@@ -171,7 +171,17 @@ def moderation(slug, session_id):
     event_session = _session_of(event.id, session_id)
     return render_template("qna/moderate.html", event=event, session=event_session,
                            questions=services.for_moderation(event_session), counts=services.counts(event_session),
-                           is_open=services.is_open(event_session, clock.now()))
+                           is_open=services.is_open(event_session, clock.now()),
+                           poll_seconds=current_app.config["QNA_POLL_SECONDS"])
+
+
+@bp.route("/organizer/events/<slug>/sessions/<id:session_id>/questions/counts.json")
+@staff_required
+def moderation_counts(slug, session_id):
+    """What static/qna-moderate.js polls: the questions by state, to say "new questions" without a reload."""
+    event = event_for(slug, Permission.manage)
+    event_session = _session_of(event.id, session_id)
+    return services.counts(event_session)
 
 
 @bp.route("/organizer/events/<slug>/sessions/<id:session_id>/questions/<id:question_id>/"
