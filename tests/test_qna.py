@@ -362,3 +362,36 @@ def test_the_presenter_screen_shows_the_public_room_address_never_a_personal_lin
     html = page.get_data(as_text=True)
     assert f"http://testserver/events/{hearing.slug}/sessions/{morning(hearing).id}/ask" in html
     assert "/my/" not in html and 'id="qna-room-qr"' in html
+
+
+def test_a_double_click_on_vote_counts_once_under_concurrency(db, app, hearing, organizer):
+    import threading
+
+    from eventsvc.extensions import write_transactions
+    from eventsvc.qna.models import SessionQuestion as Question
+    from eventsvc.registration.models import Registration
+
+    asker, _ = register(db, hearing, 1)
+    voter, _ = register(db, hearing, 2)
+    question = _approved_question(db, hearing, organizer, asker)
+    barrier, errors = threading.Barrier(4), []
+
+    def click():
+        try:
+            # As the POST does: on SQLite its transaction takes the write lock when it begins.
+            with app.app_context(), write_transactions():
+                barrier.wait(timeout=10)
+                registration, target = db.session.get(Registration, voter.id), db.session.get(Question, question.id)
+                services.vote(registration, target)
+                db.session.commit()
+        except Exception as error:  # noqa: BLE001  (reported below)
+            errors.append(error)
+
+    threads = [threading.Thread(target=click) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not errors, errors
+    assert reload(db, question).votes == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SessionQuestionVote)) == 1
