@@ -146,6 +146,7 @@ def create_app(config=None):
     from .audit.views import bp as audit_bp
     from .certificates.views import bp as certificates_bp
     from .surveys.views import bp as surveys_bp
+    from .qna.views import bp as qna_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(events_bp)
@@ -165,6 +166,7 @@ def create_app(config=None):
     app.register_blueprint(audit_bp)
     app.register_blueprint(certificates_bp)
     app.register_blueprint(surveys_bp)
+    app.register_blueprint(qna_bp)
 
     # After the API: flask-smorest registers its own HTTPException handler.
     from . import errors

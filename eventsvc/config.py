@@ -104,6 +104,12 @@ def load(instance_path):
         # The survey after each session: mailed this long after its end, open this many days after it.
         "SURVEY_SEND_AFTER_MINUTES": float(_env("SURVEY_SEND_AFTER_MINUTES", "30")),
         "SURVEY_OPEN_DAYS": float(_env("SURVEY_OPEN_DAYS", "14")),
+        # Questions during a session (eventsvc/qna/): per registrant; the board's cache; how often screens poll.
+        "RATELIMIT_QUESTIONS": _env("RATELIMIT_QUESTIONS", "3 per minute"),
+        "RATELIMIT_QUESTION_VOTES": _env("RATELIMIT_QUESTION_VOTES", "60 per minute"),
+        "QNA_MAX_QUESTIONS_PER_SESSION": int(_env("QNA_MAX_QUESTIONS_PER_SESSION", "20")),
+        "QNA_BOARD_CACHE_SECONDS": int(_env("QNA_BOARD_CACHE_SECONDS", "5")),
+        "QNA_POLL_SECONDS": float(_env("QNA_POLL_SECONDS", "4")),
         # A callable returning an aware UTC datetime: tests set it to control the time (eventsvc/clock.py).
         "CLOCK": None,
         "PROXY_COUNT": int(_env("PROXY_COUNT", "0")),

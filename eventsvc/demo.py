@@ -225,6 +225,37 @@ def _accept_workshop_invitations(event, invited):
     attendee_services.set_list_published(event, True)
 
 
+DEMO_QUESTIONS = [
+    ("ตัวชี้วัดของการประเมินจะปรับให้เหมาะกับจังหวัดขนาดเล็กหรือไม่", "pin"),
+    ("จังหวัดจะได้รับผลการประเมินเมื่อใด และจะนำไปใช้จัดสรรงบประมาณหรือไม่", "answer"),
+    ("ขอให้เผยแพร่เอกสารประกอบการประชุมล่วงหน้าด้วย", "approve"),
+    ("มีแผนอบรมเจ้าหน้าที่ด้านข้อมูลเปิดภาครัฐหรือไม่", None),
+]
+
+
+def _demo_session_questions(event, organizer):
+    """Questions of the workshop's first session, asked by its participants while it was on, moderated."""
+    from .qna import services as qna_services
+    from .registration.models import Registration, RegistrationStatus
+
+    session = min(event.sessions, key=lambda s: s.starts_at)
+    people = [r for r in db.session.scalars(sa.select(Registration).where(
+        Registration.event_id == event.id, Registration.status == RegistrationStatus.confirmed)
+        .order_by(Registration.id)) if session in r.sessions]
+    if not people:
+        return
+    for n, (body, action) in enumerate(DEMO_QUESTIONS):
+        person = people[n % len(people)]
+        name = person.full_name if n % 2 == 0 else ""
+        question = qna_services.ask(person, session, body, name, now=session.starts_at)
+        if action == "answer":
+            qna_services.moderate(question, "approve", actor=organizer)
+        if action is not None:
+            qna_services.moderate(question, action, actor=organizer)
+    yield (f"event {event.slug}: {len(DEMO_QUESTIONS)} questions in its first session "
+           f"(/organizer/events/{event.slug}/sessions/{session.id}/questions)")
+
+
 def _account(email, role, password, name):
     user = db.session.scalar(sa.select(User).where(User.email == email))
     if user is None:
@@ -296,6 +327,7 @@ def load_demo(password):
             yield f"event {event.slug}: {len(WORKSHOP_ACCEPTED)} accepted; the list of participants is published"
             messaging_services.send(event, WORKSHOP_MESSAGE, actor=organizer, now=clock.now())
             yield f"event {event.slug}: a message to the registered participants, in the outbox"
+            yield from _demo_session_questions(event, organizer)
         if spec["slug"] == HEARING["slug"]:
             yield from _demo_survey(event, organizer)
     workshop = db.session.scalar(sa.select(Event).where(Event.slug == WORKSHOP["slug"]))

@@ -157,6 +157,12 @@ ROUTES = {
     "api.list_messages": "view",
     "api.cancel_message": "manage",
     "certificates.organizer_certificate": "manage",
+    # questions during a session: moderation is the content team's; the presenter's screen the room's staff too
+    "qna.moderation": "manage",
+    "qna.moderate": "manage",
+    "qna.moderation_counts": "manage",
+    "qna.presenter": "back_office",
+    "qna.presenter_board": "back_office",
 }
 
 # Anyone may call these (what they show depends on who asks, which their own tests check).
@@ -170,6 +176,7 @@ PUBLIC = {
     "api.list_events", "api.get_event", "api.register", "api.resend_link", "api.attendees",
     "certificates.my_certificate", "certificates.verify",
     "surveys.answer",
+    "qna.questions", "qna.vote", "qna.attendee_board", "qna.room", "qna.room_qr",
 }
 
 LATER = utcnow().replace(microsecond=0) + timedelta(days=30)

@@ -100,14 +100,14 @@ def record(action, *, actor=None, event=None, registration=None, target=None, ch
 
 # The families an organizer filters by: the part of an action's name before the dot.
 FAMILIES = ("event", "session", "document", "registration", "checkin", "export", "list", "invitation", "mail",
-            "team", "message", "webhook", "account", "token", "certificate", "survey")
+            "team", "message", "webhook", "account", "token", "certificate", "survey", "qna")
 FAMILY_LABELS = {
     "event": _l("The event"), "session": _l("Sessions"), "document": _l("Documents"),
     "registration": _l("Registrations"), "checkin": _l("Check-ins"), "export": _l("Downloads of data"),
     "list": _l("The list of participants"), "invitation": _l("Invitations"), "mail": _l("Mail"),
     "team": _l("The team"), "message": _l("Messages"), "webhook": _l("Webhooks"), "account": _l("Accounts"),
     "token": _l("API tokens"), "certificate": _l("Certificates of participation"),
-    "survey": _l("Satisfaction survey"),
+    "survey": _l("Satisfaction survey"), "qna": _l("Questions during the sessions"),
 }
 
 
@@ -258,6 +258,13 @@ SENTENCES = {
     "certificate.issued": _l("%(actor)s issued the certificate of participation of registration #%(registration)s"),
     "survey.changed": _l("%(actor)s changed the satisfaction survey"),
     "survey.answered": _l("%(actor)s answered the satisfaction survey of a session"),
+    "qna.asked": _l("%(actor)s asked question #%(target)s in session #%(session_id)s"),
+    "qna.approved": _l("%(actor)s approved question #%(target)s of session #%(session_id)s"),
+    "qna.hidden": _l("%(actor)s hid question #%(target)s of session #%(session_id)s"),
+    "qna.pinned": _l("%(actor)s pinned question #%(target)s of session #%(session_id)s"),
+    "qna.unpinned": _l("%(actor)s unpinned question #%(target)s of session #%(session_id)s"),
+    "qna.answered": _l("%(actor)s marked question #%(target)s of session #%(session_id)s answered"),
+    "qna.reopened": _l("%(actor)s marked question #%(target)s of session #%(session_id)s not answered"),
 }
 # Values of changed fields that are codes: shown as the pages name them (status: confirmed -> ยืนยันแล้ว).
 VALUE_LABELS = {"status": ("registration_status", "event_status"), "sector": ("sector",),
