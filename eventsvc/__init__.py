@@ -116,6 +116,7 @@ def create_app(config=None):
     from .livestream import messages as _livestream_messages  # noqa: F401
     from .teams import messages as _teams_messages  # noqa: F401
     from .messaging import messages as _messaging_messages  # noqa: F401
+    from .comments import messages as _comments_messages  # noqa: F401
 
     rest_api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer", "description": "flask --app wsgi user token EMAIL"}
@@ -142,6 +143,7 @@ def create_app(config=None):
     from .webhooks.views import bp as webhooks_bp
     from .questions.views import bp as questions_bp
     from .audit.views import bp as audit_bp
+    from .comments.views import bp as comments_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(events_bp)
@@ -158,6 +160,7 @@ def create_app(config=None):
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(questions_bp)
+    app.register_blueprint(comments_bp)
     app.register_blueprint(audit_bp)
 
     # After the API: flask-smorest registers its own HTTPException handler.

@@ -99,6 +99,9 @@ def load(instance_path):
         "COMMENT_PERIOD_DAYS": float(_env("COMMENT_PERIOD_DAYS", "15")),
         "SUMMARY_DEADLINE_DAYS": float(_env("SUMMARY_DEADLINE_DAYS", "15")),
         "SATISFACTION_TARGET_PERCENT": int(_env("SATISFACTION_TARGET_PERCENT", "85")),
+        "COMMENT_MAX_CHARS": int(_env("COMMENT_MAX_CHARS", "5000")),
+        "RATELIMIT_COMMENT": _env("RATELIMIT_COMMENT", "5 per minute;50 per day"),
+        "RATELIMIT_COMMENT_ACCESS": _env("RATELIMIT_COMMENT_ACCESS", "5 per minute;30 per hour"),
         # A callable returning an aware UTC datetime: tests set it to control the time (eventsvc/clock.py).
         "CLOCK": None,
         "PROXY_COUNT": int(_env("PROXY_COUNT", "0")),
