@@ -254,6 +254,16 @@ SENTENCES = {
     "webhook.disabled": _l("%(actor)s paused webhook #%(target)s"),
     "webhook.secret_rotated": _l("%(actor)s gave webhook #%(target)s a new secret"),
     "webhook.delivery_resent": _l("%(actor)s sent a webhook delivery again"),
+    "comment.settings_changed": _l("%(actor)s changed the comment period or who may comment"),
+    "comment.sections_changed": _l("%(actor)s changed the sections of document #%(target)s"),
+    "comment.posted": _l("%(actor)s commented on the draft (comment #%(target)s)"),
+    "comment.published": _l("%(actor)s published comment #%(target)s"),
+    "comment.hidden": _l("%(actor)s hid comment #%(target)s"),
+    "comment.replied": _l("%(actor)s replied to comment #%(target)s"),
+    "comment.reply_edited": _l("%(actor)s edited the reply to comment #%(target)s"),
+    "comment.reply_removed": _l("%(actor)s removed the reply to comment #%(target)s"),
+    "comment.address_confirmed": _l("A commenter confirmed their e-mail address"),
+    "comment.commenter_erased": _l("A commenter erased their data"),
 }
 # Values of changed fields that are codes: shown as the pages name them (status: confirmed -> ยืนยันแล้ว).
 VALUE_LABELS = {"status": ("registration_status", "event_status"), "sector": ("sector",),
@@ -271,6 +281,7 @@ EXPORT_KINDS = {
     "registrations_csv": _l("the registrations (CSV)"), "registrations_xlsx": _l("the registrations (Excel)"),
     "sign_in_sheet": _l("a sign-in sheet"), "invitations_csv": _l("the invitations (CSV)"),
     "personal_data": _l("their personal data"),
+    "commenter_data": _l("a commenter's own data"),
 }
 ACTOR_NAMES = {ActorKind.registrant: _l("The registrant"), ActorKind.system: _l("The system")}
 

@@ -1,6 +1,7 @@
 """The forms of comments: the organizer's settings and sections, the comment, moderation, the mailed link."""
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import EmailField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from ..forms_common import AppForm, BangkokDateTimeField, REQUIRED
@@ -44,10 +45,10 @@ class CommentForm(AppForm):
                                                            ("yes", _l("Show my name with my comment"))],
                            default="no")
     name = StringField(_l("Name to show"), validators=[Optional(), Length(max=200)])
-    sector = SelectField(_l("Sector"), choices=list(SECTOR.items()))
+    sector = SelectField(_l("Sector"), choices=[SelectChoice(k, v) for k, v in SECTOR.items()])
 
     def set_places(self, places):
-        self.place.choices = places
+        self.place.choices = [SelectChoice(value, label) for value, label in places]
 
     def service_data(self):
         document, _sep, section = (self.place.data or "0-0").partition("-")

@@ -121,8 +121,16 @@ def sections_of(attachment):
                               .order_by(DocumentSection.position, DocumentSection.id)).all()
 
 
+def _an_id(value):
+    """An integer id as a database can hold it, or None (bools, huge numbers and other things are no id)."""
+    if isinstance(value, str) and value.isdigit() and len(value) < 10:
+        value = int(value)
+    return value if type(value) is int and 0 < value < 2**31 else None
+
+
 def document_of(event, attachment_id):
-    attachment = db.session.get(Attachment, attachment_id) if isinstance(attachment_id, int) else None
+    attachment_id = _an_id(attachment_id)
+    attachment = db.session.get(Attachment, attachment_id) if attachment_id is not None else None
     if attachment is None or attachment.event_id != event.id:
         return None
     return attachment
@@ -230,8 +238,6 @@ def _place(event, data, errors):
     document_id, section = data.get("document_id"), data.get("section")
     attachment = None
     if document_id not in (None, ""):
-        if isinstance(document_id, str) and document_id.isdigit():
-            document_id = int(document_id)
         attachment = document_of(event, document_id)
         if attachment is None:
             errors["document_id"] = [_l("Not one of this event's documents.")]
@@ -239,9 +245,9 @@ def _place(event, data, errors):
     if section in (None, ""):
         return attachment, None
     found = None
-    if isinstance(section, int) or (isinstance(section, str) and section.isdigit()):
-        found = db.session.get(DocumentSection, int(section))
-    elif isinstance(section, str):
+    if _an_id(section) is not None:
+        found = db.session.get(DocumentSection, _an_id(section))
+    elif isinstance(section, str) and not section.isdigit():
         if attachment is None:
             errors["section"] = [_l("Give the document (document_id) of a section named by its heading.")]
             return None, None
@@ -327,7 +333,7 @@ def comments_by(author):
 # ---- moderation -----------------------------------------------------------------------------
 
 def comment_of(event, comment_id):
-    comment = db.session.get(Comment, comment_id) if isinstance(comment_id, int) else None
+    comment = db.session.get(Comment, _an_id(comment_id)) if _an_id(comment_id) is not None else None
     if comment is None or comment.event_id != event.id:
         raise NotFound(_l("No such comment."))
     return comment
