@@ -12,6 +12,7 @@ TAGS = [
     {"name": "messages", "description": "Organizers write to a filtered set of an event's people, now or at a set time"},
     {"name": "webhooks", "description": "Organizers register https URLs that receive registrations, cancellations and check-ins, signed"},
     {"name": "audit", "description": "The event's audit trail: who did what, and who downloaded whose data"},
+    {"name": "comments", "description": "Comments on a hearing's draft: a registrant writes one; organizers publish, hide and reply"},
 ]
 
 

@@ -25,7 +25,7 @@ class SettingsForm(AppForm):
         "Empty: when the event is published."))
     closes_at = BangkokDateTimeField(_l("Comments close"), description=_l(
         "Empty: the comment period's default length after they open (EVENTSVC_COMMENT_PERIOD_DAYS, 15 days)."))
-    access = RadioField(_l("Who may comment"), choices=list(ACCESS_LABELS.items()),
+    access = RadioField(_l("Who may comment"), choices=[SelectChoice(k, v) for k, v in ACCESS_LABELS.items()],
                         default=CommentAccess.registrants.value)
 
     def service_data(self):
@@ -41,8 +41,8 @@ class SectionsForm(AppForm):
 class CommentForm(AppForm):
     place = SelectField(_l("Your comment is about"), choices=[], validate_choice=True)
     body = TextAreaField(_l("Your comment"), validators=[DataRequired(REQUIRED)], render_kw={"rows": 8})
-    show_name = RadioField(_l("On the public page"), choices=[("no", _l("Show my comment as anonymous")),
-                                                           ("yes", _l("Show my name with my comment"))],
+    show_name = RadioField(_l("On the public page"), choices=[SelectChoice("no", _l("Show my comment as anonymous")),
+                                                           SelectChoice("yes", _l("Show my name with my comment"))],
                            default="no")
     name = StringField(_l("Name to show"), validators=[Optional(), Length(max=200)])
     sector = SelectField(_l("Sector"), choices=[SelectChoice(k, v) for k, v in SECTOR.items()])
