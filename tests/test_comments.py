@@ -357,6 +357,24 @@ def test_the_public_page_groups_published_comments_by_section_without_contacts(d
     assert client.get(f"/events/{event.slug}/comments?place=9-9").status_code == 404
 
 
+def test_the_public_page_shows_a_few_of_each_place_and_pages_a_place_by_100(db, client, hearing):
+    event, document, registration, token = hearing
+    section = services.sections_of(document)[0]
+    db.session.execute(sa.insert(Comment.__table__), [
+        dict(event_id=event.id, attachment_id=document.id, section_id=section.id, registration_id=registration.id,
+             body=f"ความเห็นลำดับ {n:03d}.", display_name="", status="published", hidden_reason="", reply_body="")
+        for n in range(1, 106)])
+    db.session.commit()
+    overview = client.get(f"/events/{event.slug}/comments").get_data(as_text=True)
+    assert overview.count('class="comment"') == services.OVERVIEW_SIZE and "(105)" in overview
+    place = f"{document.id}-{section.id}"
+    first = client.get(f"/events/{event.slug}/comments?place={place}").get_data(as_text=True)
+    assert first.count('class="comment"') == 100 and "ความเห็นลำดับ 100." in first and "page=2" in first
+    second = client.get(f"/events/{event.slug}/comments?place={place}&page=2").get_data(as_text=True)
+    assert second.count('class="comment"') == 5 and "ความเห็นลำดับ 105." in second
+    assert "ความเห็นลำดับ 100." not in second
+
+
 # ---- e-mail access ----------------------------------------------------------------------------------
 
 def test_anyone_confirming_their_address_comments_and_erases_their_data(db, client, make_event, app, clock):

@@ -435,14 +435,23 @@ def public_places(event):
     return places
 
 
-def public_comments(event, place_key, page):
-    """One page of the published comments on one place (the event, a document or a section), oldest first."""
+OVERVIEW_SIZE = 10
+
+
+def public_comments(event, place, page, per_page=PAGE_SIZE):
+    """One page of the published comments on one place (the event, a document or a section), oldest first.
+
+    The count comes from `place` (public_places counted every place in one query): no COUNT per page.
+    """
+    place_key = place.key
     attachment_id, section_id = place_key
     query = sa.select(Comment).where(
         Comment.event_id == event.id, Comment.status == CommentStatus.published,
         Comment.attachment_id == attachment_id if attachment_id else Comment.attachment_id.is_(None),
         Comment.section_id == section_id if section_id else Comment.section_id.is_(None)).order_by(Comment.id)
-    return db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False, count=False)
+    pagination = db.paginate(query, page=page, per_page=per_page, error_out=False, count=False)
+    pagination.total = place.count
+    return pagination
 
 
 # ---- commenters (CommentAccess.email) -------------------------------------------------------

@@ -189,8 +189,9 @@ def public_page(slug):
         abort(404)
     page_number = _int_arg("page") or 1
     shown = [place] if place is not None else [p for p in places if p.count]
-    # Without a place chosen, the first page shows the first comments of each place; a place's own page pages it.
-    groups = [(p, services.public_comments(event, p.key, page_number if place is not None else 1)) for p in shown]
+    # Without a place chosen, the page shows the first few comments of each place; a place's own page pages it.
+    groups = [(p, services.public_comments(event, p, page_number) if place is not None
+               else services.public_comments(event, p, 1, per_page=services.OVERVIEW_SIZE)) for p in shown]
     state, opens, closes = services.period_state(event)
     return render_template("comments/public.html", event=event, places=places, groups=groups, place=place,
                            state=state, opens=opens, closes=closes, total=sum(p.count for p in places),
