@@ -294,7 +294,7 @@ def post_comment(author, data, actor, now=None):
     show_name = data.get("show_name", False)
     if not isinstance(show_name, bool):
         errors["show_name"] = [_l("Must be true or false.")]
-    name = author.name or ""
+    name = (author.name or "")[:NAME_MAX]
     if author.commenter is not None and show_name:
         name = clean_text(data.get("name") or author.commenter.name, "name", errors, NAME_MAX, required=True)
     sector = _sector(data.get("sector"), author.sector, errors)
