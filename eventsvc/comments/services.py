@@ -74,8 +74,8 @@ def period_state(event, now=None, settings=None):
     opens, closes = comment_period(event, settings)
     if event.is_cancelled:
         return "closed", opens, closes
-    if opens is None:
-        return "not_set", opens, closes
+    if opens is None or (not event.is_published and now >= opens):
+        return "not_set", opens, closes  # a draft: it opens for comments once published
     if now < opens:
         return "not_yet_open", opens, closes
     if is_open(event, now, settings):
