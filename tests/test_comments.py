@@ -355,6 +355,8 @@ def test_the_public_page_groups_published_comments_by_section_without_contacts(d
     event_page = client.get(f"/events/{event.slug}").get_data(as_text=True)
     assert f"/events/{event.slug}/comments" in event_page and "เปิดรับความคิดเห็นถึง" in event_page
     assert client.get(f"/events/{event.slug}/comments?place=9-9").status_code == 404
+    whole = client.get(f"/events/{event.slug}/comments?place=0-0").get_data(as_text=True)
+    assert 'id="place-0-0"' in whole and "ยังไม่เผยแพร่" not in whole
 
 
 def test_the_public_page_shows_a_few_of_each_place_and_pages_a_place_by_100(db, client, hearing):
