@@ -423,6 +423,23 @@ def test_the_link_form_answers_the_same_for_any_address_and_mails_only_where_com
     assert bad.status_code == 422 and field_errors(bad.get_data(as_text=True), "email")
 
 
+@pytest.mark.app_config(RATELIMIT_ENABLED=True, RATELIMIT_COMMENT_ACCESS="3 per hour")
+def test_the_link_form_is_rate_limited_per_ip_and_answers_alike_for_a_known_and_a_new_address(db, client, make_event):
+    event = make_event()
+    services.update_settings(event, {"access": "email"})
+    db.session.commit()
+    csrf = csrf_from(client.get(f"/events/{event.slug}/comments").get_data(as_text=True))
+    answers = [client.post(f"/events/{event.slug}/comments/link", data={"csrf_token": csrf, "email": email})
+               for email in ("known@example.org", "known@example.org", "new@example.org")]
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    texts = [re.sub(r"\S+@example\.org", "", a.get_data(as_text=True)) for a in answers]
+    assert texts[1] == texts[2]
+    response = client.post(f"/events/{event.slug}/comments/link", data={"csrf_token": csrf, "email": "x@example.org"})
+    assert response.status_code == 429
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Commenter)) == 2
+
+
 @pytest.mark.app_config(RATELIMIT_ENABLED=True, RATELIMIT_COMMENT_ACCESS="2 per hour")
 def test_links_are_rate_limited_per_address(db, client, make_event):
     event = make_event()
