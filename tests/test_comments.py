@@ -392,6 +392,7 @@ def test_anyone_confirming_their_address_comments_and_erases_their_data(db, clie
     [message] = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "comment_link")).all()
     link = re.search(r"http://testserver(/comments/\S+)", render(message).text).group(1)
     form = client.get(link)
+    assert "no-store" in form.headers["Cache-Control"]  # the page shows the person's own data
     assert form.status_code == 200 and reload(db, db.session.scalars(sa.select(Commenter)).one()).confirmed_at
     response = client.post(link, data={"csrf_token": csrf_from(form.get_data(as_text=True)), "place": "0-0",
                                        "body": "ความเห็นจากประชาชน", "show_name": "yes", "name": "นางสาวประชา",
@@ -399,6 +400,10 @@ def test_anyone_confirming_their_address_comments_and_erases_their_data(db, clie
     assert response.status_code == 302
     [comment] = comments(db)
     assert comment.commenter_id and comment.display_name == "นางสาวประชา"
+    services.publish(comment, actor=None)
+    db.session.commit()
+    public = client.get(f"/events/{event.slug}/comments").get_data(as_text=True)
+    assert "นางสาวประชา" in public and "ความเห็นจากประชาชน" in public and "Example.org" not in public
     data = json.loads(client.get(f"{link}/data.json").get_data(as_text=True))
     assert data["email"] == "Citizen@Example.org" and data["comments"][0]["body"] == "ความเห็นจากประชาชน"
     erased = client.post(f"{link}/erase", data={"csrf_token": csrf_from(form.get_data(as_text=True))})
