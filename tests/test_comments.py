@@ -311,6 +311,8 @@ def test_the_organizer_publishes_hides_with_a_reason_and_replies(db, client, log
     assert (first.status, first.reply_body, second.status, second.hidden_reason) == (
         CommentStatus.published, "ขอบคุณครับ", CommentStatus.hidden, "ไม่สุภาพ")
     assert actions(db)[-4:] == ["comment.published", "comment.replied", "comment.reply_edited", "comment.hidden"]
+    # Counts per document (all statuses) beside the filter.
+    assert re.search(r'<option value="%d"[^>]*>[^<]*\(1\)</option>' % document.id, listing)
     filtered = client.get(f"{base}?status=hidden").get_data(as_text=True)
     assert "สอง" in filtered and "หนึ่ง" not in filtered
     assert client.get(f"{base}?document=abc").status_code == 400

@@ -417,12 +417,15 @@ class Place:
         return (self.attachment.id if self.attachment else 0, self.section.id if self.section else 0)
 
 
-def public_places(event):
-    """Every place a comment can be on, in the page's order, with its count of published comments (one query)."""
+def public_places(event, published_only=True):
+    """Every place a comment can be on, in the page's order, with its count of published comments (one query);
+    of all comments, whatever their status, for the organizer's list."""
+    where = [Comment.event_id == event.id]
+    if published_only:
+        where.append(Comment.status == CommentStatus.published)
     counts = {(a or 0, s or 0): n for a, s, n in db.session.execute(
         sa.select(Comment.attachment_id, Comment.section_id, sa.func.count())
-        .where(Comment.event_id == event.id, Comment.status == CommentStatus.published)
-        .group_by(Comment.attachment_id, Comment.section_id)).all()}
+        .where(*where).group_by(Comment.attachment_id, Comment.section_id)).all()}
     documents = documents_of(event)
     sections = db.session.scalars(sa.select(DocumentSection).where(
         DocumentSection.attachment_id.in_([d.id for d in documents]))

@@ -109,7 +109,7 @@ def organizer_list(slug):
     page = db.paginate(query, page=page_number, per_page=50, error_out=False)
     return render_template("comments/organizer.html", event=event, page=page, status=status, document=document,
                            section=section, counts=services.status_counts(event),
-                           places=services.public_places(event), may_manage=_may_manage(event),
+                           places=services.public_places(event, published_only=False), may_manage=_may_manage(event),
                            hide_form=HideForm(formdata=None), reply_form=ReplyForm(formdata=None))
 
 
