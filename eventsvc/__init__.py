@@ -118,6 +118,7 @@ def create_app(config=None):
     from .teams import messages as _teams_messages  # noqa: F401
     from .messaging import messages as _messaging_messages  # noqa: F401
     from .surveys import messages as _surveys_messages  # noqa: F401
+    from .comments import messages as _comments_messages  # noqa: F401
 
     rest_api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer", "description": "flask --app wsgi user token EMAIL"}
@@ -147,6 +148,7 @@ def create_app(config=None):
     from .certificates.views import bp as certificates_bp
     from .surveys.views import bp as surveys_bp
     from .qna.views import bp as qna_bp
+    from .comments.views import bp as comments_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(events_bp)
@@ -163,6 +165,7 @@ def create_app(config=None):
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(questions_bp)
+    app.register_blueprint(comments_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(certificates_bp)
     app.register_blueprint(surveys_bp)

@@ -110,6 +110,9 @@ def load(instance_path):
         "QNA_MAX_QUESTIONS_PER_SESSION": int(_env("QNA_MAX_QUESTIONS_PER_SESSION", "20")),
         "QNA_BOARD_CACHE_SECONDS": int(_env("QNA_BOARD_CACHE_SECONDS", "5")),
         "QNA_POLL_SECONDS": float(_env("QNA_POLL_SECONDS", "4")),
+        "COMMENT_MAX_CHARS": int(_env("COMMENT_MAX_CHARS", "5000")),
+        "RATELIMIT_COMMENT": _env("RATELIMIT_COMMENT", "5 per minute;50 per day"),
+        "RATELIMIT_COMMENT_ACCESS": _env("RATELIMIT_COMMENT_ACCESS", "5 per minute;30 per hour"),
         # A callable returning an aware UTC datetime: tests set it to control the time (eventsvc/clock.py).
         "CLOCK": None,
         "PROXY_COUNT": int(_env("PROXY_COUNT", "0")),

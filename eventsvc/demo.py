@@ -280,6 +280,46 @@ def _demo_survey(event, organizer):
 
     survey_services.save_survey(event, HEARING_SURVEY, actor=organizer)
     yield f"event {event.slug}: a satisfaction survey (mailed after each session by `flask --app wsgi surveys send`)"
+HEARING_SECTIONS = ("ยุทธศาสตร์ที่ 1 ปรับเปลี่ยนบริการภาครัฐสู่ดิจิทัล", "ยุทธศาสตร์ที่ 2 เชื่อมโยงข้อมูลภาครัฐ",
+                    "ยุทธศาสตร์ที่ 3 ส่งเสริมการมีส่วนร่วมของประชาชน", "ยุทธศาสตร์ที่ 4 พัฒนากำลังคนดิจิทัล")
+HEARING_COMMENTS = (
+    # (address, name shown or "", sector, section index or None, text, reply)
+    ("kanya.demo@example.org", "กัญญา ศรีสุข", "academic", 0,
+     "ควรกำหนดตัวชี้วัดการใช้บริการดิจิทัลของผู้สูงอายุแยกต่างหาก เพื่อไม่ให้กลุ่มนี้ถูกทิ้งไว้ข้างหลัง",
+     "หน่วยงานจะเพิ่มตัวชี้วัดการเข้าถึงบริการของผู้สูงอายุไว้ในยุทธศาสตร์ที่ 1"),
+    ("anon.demo@example.org", "", "public", 2,
+     "อยากให้มีช่องทางติดตามว่าความคิดเห็นของประชาชนถูกนำไปใช้อย่างไร", ""),
+    ("pending.demo@example.org", "", "private", None, "ขอให้เปิดเผยงบประมาณของแต่ละโครงการในแผน", None),
+)
+
+
+def _hearing_comments(event, organizer):
+    """The hearing's draft split into its four strategies, and comments from people who confirmed their address."""
+    from .comments import services as comment_services
+    from .comments.models import Commenter
+    from .tokens import digest, new_seed, token_for
+
+    document = event.attachments[0] if event.attachments else None
+    sections = comment_services.set_sections(document, "\n".join(HEARING_SECTIONS), actor=organizer) if document else []
+    comment_services.update_settings(event, {"access": "email"}, actor=organizer)
+    for email, name, sector, section, text, reply in HEARING_COMMENTS:
+        # Made as the link's confirmation leaves them (no mail in the demo's outbox).
+        seed = new_seed()
+        commenter = Commenter(event_id=event.id, email=email, email_normalized=email, seed=seed,
+                              token_hash=digest(token_for(comment_services.TOKEN_PURPOSE, seed)),
+                              confirmed_at=clock.now())
+        db.session.add(commenter)
+        db.session.flush()
+        data = {"body": text, "show_name": bool(name), "name": name, "sector": sector}
+        if section is not None and sections:
+            data.update(document_id=document.id, section=sections[section].id)
+        comment = comment_services.post_comment(comment_services.Author(commenter=commenter), data, actor=None).comment
+        if reply is not None:
+            comment_services.publish(comment, actor=organizer)
+            if reply:
+                comment_services.reply(comment, reply, actor=organizer)
+    yield (f"event {event.slug}: {len(HEARING_COMMENTS)} comments on the draft (open to anyone who confirms "
+           f"their e-mail), /events/{event.slug}/comments")
 
 
 def load_demo(password):
@@ -316,6 +356,7 @@ def load_demo(password):
         yield f"event {event.slug}: created"
         if spec["slug"] == HEARING["slug"]:
             team_services.add_member(event, colleague.email, "viewer", organizer)
+            yield from _hearing_comments(event, organizer)
         if spec["slug"] == FOCUS_GROUP["slug"]:
             question_services.add_question(event, FOCUS_GROUP_QUESTION, actor=organizer)
             yield f"event {event.slug}: a registration question"

@@ -329,3 +329,59 @@ def test_organizer_pages_have_no_serious_accessibility_violations(browser, live_
         assert not failures, "\n\n".join(failures)
     finally:
         context.close()
+
+
+# ---- comments on the draft (eventsvc/comments/) --------------------------------------------
+
+COMMENT_PAGES = ["public page", "organizer list", "settings", "sections", "registrant's form", "commenter's page"]
+
+
+def _comment_page_path(live_server, which):
+    """The path of one of the comment pages on the demo hearing (its draft has sections and comments)."""
+    import uuid
+
+    from eventsvc.comments import services as comment_services
+    from eventsvc.comments.models import Commenter
+    from eventsvc.events.services import get_event
+    from eventsvc.extensions import db
+    from eventsvc.registration import services as registration_services
+
+    simple = {"public page": f"/events/{HEARING_SLUG}/comments",
+              "organizer list": f"/organizer/events/{HEARING_SLUG}/comments",
+              "settings": f"/organizer/events/{HEARING_SLUG}/comments/settings"}
+    if which in simple:
+        return simple[which]
+    with live_server.app.app_context():
+        hearing = get_event(HEARING_SLUG, with_attachments=True)
+        if which == "sections":
+            return f"/organizer/events/{HEARING_SLUG}/documents/{hearing.attachments[0].id}/sections"
+        if which == "commenter's page":
+            commenter = db.session.query(Commenter).filter_by(event_id=hearing.id).first()
+            return f"/comments/{comment_services.commenter_token(commenter)}"
+        result = registration_services.register(hearing, {
+            "first_name": "วิภา", "last_name": "เข้าถึงได้", "email": f"wipa.{uuid.uuid4().hex[:6]}@example.org",
+            "sector": "civil_society", "attendance": "online", "consent_processing": True})
+        db.session.commit()
+        return f"/my/{result.manage_token}/comments"
+
+
+@pytest.mark.parametrize("width", VIEWPORTS)
+@pytest.mark.parametrize("which", COMMENT_PAGES)
+def test_comment_pages_have_no_serious_accessibility_violations(browser, live_server, which, width):
+    context = _context(browser, live_server, VIEWPORTS[width])
+    try:
+        page = context.new_page()
+        path = _comment_page_path(live_server, which)
+        if path.startswith("/organizer/"):
+            sign_in(page)
+        response = page.goto(path)
+        assert response.status == 200, (which, response.status)
+        assert_accessible(page, which)
+        if which == "registrant's form":
+            # With errors beside the fields (nothing written).
+            with page.expect_navigation():
+                page.locator("#send-comment").click()
+            expect(page.locator("#error-summary")).to_be_focused()
+            assert_accessible(page, "the comment form with errors")
+    finally:
+        context.close()

@@ -163,6 +163,16 @@ ROUTES = {
     "qna.moderation_counts": "manage",
     "qna.presenter": "back_office",
     "qna.presenter_board": "back_office",
+    # comments on the draft
+    "comments.settings": "manage",
+    "comments.sections": "manage",
+    "comments.organizer_list": "view",
+    "comments.publish": "manage",
+    "comments.hide": "manage",
+    "comments.reply": "manage",
+    "api.publish_comment": "manage",
+    "api.hide_comment": "manage",
+    "api.reply_to_comment": "manage",
 }
 
 # Anyone may call these (what they show depends on who asks, which their own tests check).
@@ -177,6 +187,8 @@ PUBLIC = {
     "certificates.my_certificate", "certificates.verify",
     "surveys.answer",
     "qna.questions", "qna.vote", "qna.attendee_board", "qna.room", "qna.room_qr",
+    "comments.public_page", "comments.request_link", "comments.my_comments", "comments.commenter_page",
+    "comments.commenter_data", "comments.commenter_erase", "api.post_my_comment", "api.list_comments",
 }
 
 LATER = utcnow().replace(microsecond=0) + timedelta(days=30)
@@ -205,6 +217,8 @@ BODIES = {
                                           "starts_on": (LATER + timedelta(days=7)).date().isoformat()},
     "api.create_webhook": lambda world: {"url": "https://hooks.example.org/eventsvc"},
     "api.send_message": lambda world: {"subject": "เรื่อง", "body": "ข้อความ", "filter": {"status": "confirmed"}},
+    "api.hide_comment": lambda world: {"reason": "ไม่เกี่ยวกับร่าง"},
+    "api.reply_to_comment": lambda world: {"body": "คำชี้แจง"},
 }
 
 
@@ -250,7 +264,8 @@ class World:
                         "user_id": users["target"].id, "code": self.ticket_code,
                         "filename": "draft.pdf",
                         # Objects the matrix does not make: the event's access check answers before the 404.
-                        "message_id": 10**6, "question_id": 10**6, "endpoint_id": 10**6, "webhook_id": 10**6, "delivery_id": 10**6}
+                        "message_id": 10**6, "question_id": 10**6, "endpoint_id": 10**6, "webhook_id": 10**6, "delivery_id": 10**6,
+                        "comment_id": 10**6}
 
     def values(self, rule):
         """The URL's values: this world's objects; an <any(a, b):name> part takes its first choice."""

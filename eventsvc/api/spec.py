@@ -13,6 +13,7 @@ TAGS = [
     {"name": "webhooks", "description": "Organizers register https URLs that receive registrations, cancellations and check-ins, signed"},
     {"name": "audit", "description": "The event's audit trail: who did what, and who downloaded whose data"},
     {"name": "surveys", "description": "The satisfaction survey after each session: results against the event's target"},
+    {"name": "comments", "description": "Comments on a hearing's draft: a registrant writes one; organizers publish, hide and reply"},
 ]
 
 

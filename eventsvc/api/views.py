@@ -573,3 +573,4 @@ from . import webhooks as _webhooks  # noqa: E402,F401  (registers its routes on
 from . import reuse as _reuse  # noqa: E402,F401  (duplicating events)
 from . import audit as _audit  # noqa: E402,F401  (GET /events/<slug>/audit: registers on this blueprint)
 from . import surveys as _surveys  # noqa: E402,F401  (GET /events/<slug>/survey/results: registers on blp)
+from . import comments as _comments  # noqa: E402,F401  (comments on the draft: registers its routes on blp)

@@ -100,7 +100,7 @@ def record(action, *, actor=None, event=None, registration=None, target=None, ch
 
 # The families an organizer filters by: the part of an action's name before the dot.
 FAMILIES = ("event", "session", "document", "registration", "checkin", "export", "list", "invitation", "mail",
-            "team", "message", "webhook", "account", "token", "certificate", "survey", "qna")
+            "team", "message", "webhook", "account", "token", "certificate", "survey", "qna", "comment")
 FAMILY_LABELS = {
     "event": _l("The event"), "session": _l("Sessions"), "document": _l("Documents"),
     "registration": _l("Registrations"), "checkin": _l("Check-ins"), "export": _l("Downloads of data"),
@@ -108,6 +108,7 @@ FAMILY_LABELS = {
     "team": _l("The team"), "message": _l("Messages"), "webhook": _l("Webhooks"), "account": _l("Accounts"),
     "token": _l("API tokens"), "certificate": _l("Certificates of participation"),
     "survey": _l("Satisfaction survey"), "qna": _l("Questions during the sessions"),
+    "comment": _l("Comments on the draft"),
 }
 
 
@@ -265,6 +266,16 @@ SENTENCES = {
     "qna.unpinned": _l("%(actor)s unpinned question #%(target)s of session #%(session_id)s"),
     "qna.answered": _l("%(actor)s marked question #%(target)s of session #%(session_id)s answered"),
     "qna.reopened": _l("%(actor)s marked question #%(target)s of session #%(session_id)s not answered"),
+    "comment.settings_changed": _l("%(actor)s changed the comment period or who may comment"),
+    "comment.sections_changed": _l("%(actor)s changed the sections of document #%(target)s"),
+    "comment.posted": _l("%(actor)s commented on the draft (comment #%(target)s)"),
+    "comment.published": _l("%(actor)s published comment #%(target)s"),
+    "comment.hidden": _l("%(actor)s hid comment #%(target)s"),
+    "comment.replied": _l("%(actor)s replied to comment #%(target)s"),
+    "comment.reply_edited": _l("%(actor)s edited the reply to comment #%(target)s"),
+    "comment.reply_removed": _l("%(actor)s removed the reply to comment #%(target)s"),
+    "comment.address_confirmed": _l("A commenter confirmed their e-mail address"),
+    "comment.commenter_erased": _l("A commenter erased their data"),
 }
 # Values of changed fields that are codes: shown as the pages name them (status: confirmed -> ยืนยันแล้ว).
 VALUE_LABELS = {"status": ("registration_status", "event_status"), "sector": ("sector",),
@@ -283,6 +294,7 @@ EXPORT_KINDS = {
     "sign_in_sheet": _l("a sign-in sheet"), "invitations_csv": _l("the invitations (CSV)"),
     "personal_data": _l("their personal data"),
     "certificate": _l("a registrant's certificate of participation"),
+    "commenter_data": _l("a commenter's own data"),
 }
 ACTOR_NAMES = {ActorKind.registrant: _l("The registrant"), ActorKind.system: _l("The system")}
 

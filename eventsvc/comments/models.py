@@ -73,6 +73,8 @@ class Commenter(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     erased_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
+    event = relationship("Event")
+
 
 class Comment(db.Model):
     """One opinion on the event, one of its documents or one section of a document.
@@ -113,6 +115,7 @@ class Comment(db.Model):
     replied_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    event = relationship("Event")
     attachment = relationship("Attachment")
     section: Mapped[Optional[DocumentSection]] = relationship()
     registration = relationship("Registration")
