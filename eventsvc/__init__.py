@@ -110,6 +110,7 @@ def create_app(config=None):
     from .comments import models as _comments_models  # noqa: F401
     from .qna import models as _qna_models  # noqa: F401
     from .surveys import models as _surveys_models  # noqa: F401
+    from .reports import models as _reports_models  # noqa: F401
     # The kinds of message each capability sends (see mail/kinds.py).
     from .registration import messages as _registration_messages  # noqa: F401
     from .invitations import messages as _invitation_messages  # noqa: F401
@@ -142,6 +143,7 @@ def create_app(config=None):
     from .webhooks.views import bp as webhooks_bp
     from .questions.views import bp as questions_bp
     from .audit.views import bp as audit_bp
+    from .reports.views import bp as reports_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(events_bp)
@@ -159,6 +161,7 @@ def create_app(config=None):
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(questions_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(reports_bp)
 
     # After the API: flask-smorest registers its own HTTPException handler.
     from . import errors

@@ -12,6 +12,7 @@ TAGS = [
     {"name": "messages", "description": "Organizers write to a filtered set of an event's people, now or at a set time"},
     {"name": "webhooks", "description": "Organizers register https URLs that receive registrations, cancellations and check-ins, signed"},
     {"name": "audit", "description": "The event's audit trail: who did what, and who downloaded whose data"},
+    {"name": "report", "description": "The summary report of a hearing (สรุปผลการรับฟังความคิดเห็น) as PDF or DOCX"},
 ]
 
 

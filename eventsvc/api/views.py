@@ -572,3 +572,4 @@ from . import registrants  # noqa: E402,F401  (one registrant, managed by the ev
 from . import webhooks as _webhooks  # noqa: E402,F401  (registers its routes on blp)
 from . import reuse as _reuse  # noqa: E402,F401  (duplicating events)
 from . import audit as _audit  # noqa: E402,F401  (GET /events/<slug>/audit: registers on this blueprint)
+from . import reports as _reports  # noqa: E402,F401  (GET /events/<slug>/report.pdf and .docx)

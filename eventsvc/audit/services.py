@@ -204,6 +204,8 @@ SENTENCES = {
     "session.deleted": _l("%(actor)s deleted session #%(target)s"),
     "document.added": _l("%(actor)s added the document “%(title)s”"),
     "document.deleted": _l("%(actor)s removed the document “%(title)s”"),
+    "document.summary_published": _l("%(actor)s published the summary of the hearing on the event page"),
+    "document.summary_withdrawn": _l("%(actor)s withdrew the summary of the hearing from the event page"),
     "registration.created": _l("%(actor)s made registration #%(registration)s"),
     "registration.updated": _l("%(actor)s changed registration #%(registration)s"),
     "registration.cancelled": _l("%(actor)s cancelled registration #%(registration)s"),
@@ -271,6 +273,7 @@ EXPORT_KINDS = {
     "registrations_csv": _l("the registrations (CSV)"), "registrations_xlsx": _l("the registrations (Excel)"),
     "sign_in_sheet": _l("a sign-in sheet"), "invitations_csv": _l("the invitations (CSV)"),
     "personal_data": _l("their personal data"),
+    "report_pdf": _l("the summary report (PDF)"), "report_docx": _l("the summary report (DOCX)"),
 }
 ACTOR_NAMES = {ActorKind.registrant: _l("The registrant"), ActorKind.system: _l("The system")}
 
