@@ -233,6 +233,19 @@ def _account(email, role, password, name):
     return user, False
 
 
+def _report_demo(slug):
+    """The hearing's summary report, made from whatever the demo holds; its deadline is on the dashboard."""
+    from .reports import services as report_services
+    from .timefmt import to_local
+
+    event = db.session.scalar(sa.select(Event).where(Event.slug == slug))
+    if event is None:
+        return
+    due = report_services.deadline(event)
+    yield (f"event {slug}: the summary report at /organizer/events/{slug}/report (PDF, DOCX), "
+           f"due {to_local(due).date().isoformat() if due else 'once published'}")
+
+
 def load_demo(password):
     """Create the demo accounts and events; yields lines to print."""
     admin, created = _account("admin@example.org", Role.admin, password, "ผู้ดูแลระบบ")
@@ -278,6 +291,7 @@ def load_demo(password):
             yield f"event {event.slug}: {len(WORKSHOP_ACCEPTED)} accepted; the list of participants is published"
             messaging_services.send(event, WORKSHOP_MESSAGE, actor=organizer, now=clock.now())
             yield f"event {event.slug}: a message to the registered participants, in the outbox"
+    yield from _report_demo(HEARING["slug"])
     workshop = db.session.scalar(sa.select(Event).where(Event.slug == WORKSHOP["slug"]))
     first = db.session.scalar(sa.select(Invitation).where(Invitation.event_id == workshop.id).order_by(Invitation.id))
     if first is not None and invitation_services.is_usable(first):

@@ -153,6 +153,14 @@ ROUTES = {
     "api.promote_registrant": "manage",
     "api.list_messages": "view",
     "api.cancel_message": "manage",
+    # the summary report
+    "reports.report": "view",
+    "reports.download": "view",
+    "reports.upload": "manage",
+    "reports.publish_generated": "manage",
+    "reports.withdraw": "manage",
+    "api.report_pdf": "view",
+    "api.report_docx": "view",
 }
 
 # Anyone may call these (what they show depends on who asks, which their own tests check).
@@ -164,6 +172,7 @@ PUBLIC = {
     "registration.erase_my_data", "livestream.join", "attendees.public_list", "attendees.unlist_me",
     "accounts.login", "accounts.set_password", "api-docs.openapi_json",
     "api.list_events", "api.get_event", "api.register", "api.resend_link", "api.attendees",
+    "reports.public_summary",
 }
 
 LATER = utcnow().replace(microsecond=0) + timedelta(days=30)
