@@ -335,3 +335,18 @@ def test_only_organizers_publish(db, client, login_as, make_user, make_event):
     assert "report/upload" not in page
     token = csrf_from(page) if "csrf_token" in page else ""
     assert client.post(f"/organizer/events/{event.slug}/report/publish", data={"csrf_token": token}).status_code == 403
+
+
+@pytest.mark.app_config(RATELIMIT_ENABLED=True, RATELIMIT_REPORT="2 per minute")
+def test_building_reports_is_rate_limited_across_the_pages_and_the_api(db, client, make_event, api_token,
+                                                                        login_as, make_user):
+    event = make_event()
+    _viewer(db, login_as, make_user, event)
+    assert client.get(f"/organizer/events/{event.slug}/report.pdf").status_code == 200
+    headers = {"Authorization": f"Bearer {api_token}"}
+    assert client.get(f"/api/v1/events/{event.slug}/report.docx", headers=headers).status_code == 200
+    response = client.get(f"/organizer/events/{event.slug}/report.docx")
+    assert response.status_code == 429 and "Retry-After" in response.headers
+    assert client.get(f"/api/v1/events/{event.slug}/report.pdf", headers=headers).status_code == 429
+    kinds = db.session.scalars(sa.select(AuditEntry.data).where(AuditEntry.action == "export.downloaded")).all()
+    assert len(kinds) == 2  # a refused build is not a download

@@ -4,7 +4,7 @@ from flask import g
 from ..access import Permission
 from ..extensions import db
 from ..reports import services
-from ..reports.views import _file_response
+from ..reports.views import _file_response, limit_builds
 from .views import _documented, _managed_event, _tag, blp, token_required
 
 
@@ -23,6 +23,7 @@ def _report(slug, kind):
 
 @blp.route("/events/<slug>/report.pdf")
 @token_required
+@limit_builds
 @blp.doc(security=[{"bearer": []}], responses=_binary("pdf"))
 @_documented(401, 403, 404)
 @_tag("report")
@@ -35,6 +36,7 @@ def report_pdf(slug):
 
 @blp.route("/events/<slug>/report.docx")
 @token_required
+@limit_builds
 @blp.doc(security=[{"bearer": []}], responses=_binary("docx"))
 @_documented(401, 403, 404)
 @_tag("report")

@@ -1,18 +1,22 @@
 """The summary report: the organizer's page and downloads, publishing the final version, the public download."""
-from flask import Blueprint, Response, abort, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, current_app, Response, abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import clock
 from ..access import Permission, caller, event_for, public_event, staff_required
 from ..errors import ValidationFailed
-from ..extensions import db
+from ..extensions import db, limiter
 from ..forms_common import apply_field_errors, button_action
 from ..teams.services import can
 from . import services
 from .forms import SummaryUploadForm
 
 bp = Blueprint("reports", __name__)
+
+# Building a report takes a second or more: one count for the page downloads, the API and publishing it.
+limit_builds = limiter.shared_limit(lambda: current_app.config["RATELIMIT_REPORT"], scope="report",
+                                    methods=["GET", "POST"])
 
 
 @bp.app_template_global()
@@ -46,6 +50,7 @@ def report(slug):
 
 @bp.route("/organizer/events/<slug>/report.<any(pdf, docx):kind>")
 @staff_required
+@limit_builds
 def download(slug, kind):
     event = event_for(slug, Permission.view, with_sessions=True)
     content = services.download(event, kind, actor=current_user)
@@ -80,6 +85,7 @@ def upload(slug):
 
 @bp.route("/organizer/events/<slug>/report/publish", methods=["POST"])
 @staff_required
+@limit_builds
 def publish_generated(slug):
     event = event_for(slug, Permission.manage, with_sessions=True)
     return button_action(lambda: services.publish_generated(event, actor=current_user),
