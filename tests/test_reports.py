@@ -18,6 +18,7 @@ from eventsvc.checkin.models import Checkin, CheckinMethod
 from eventsvc.comments.models import Comment, CommentSettings, CommentStatus, DocumentSection
 from eventsvc.events import services as event_services
 from eventsvc.livestream.models import OnlineAttendance
+from eventsvc.registration.models import Registration
 from eventsvc.reports.models import EventSummary
 from eventsvc.surveys.models import Survey, SurveyResponse
 from eventsvc.timefmt import to_local
@@ -292,8 +293,8 @@ def test_the_published_report_does_not_change_with_later_data(app, db, client, l
     before = client.get(link).data
     assert squash(COMMENT) in squash(pdf_text(before)[0])
     late = "ความเห็นที่มาหลังการเผยแพร่"
-    db.session.add(Comment(event_id=hearing.id, registration_id=hearing.registrations[0].id if hasattr(hearing, "registrations") else 1,
-                           body=late, status=CommentStatus.published))
+    author = db.session.scalar(sa.select(Registration.id).where(Registration.event_id == hearing.id).limit(1))
+    db.session.add(Comment(event_id=hearing.id, registration_id=author, body=late, status=CommentStatus.published))
     db.session.commit()
     assert client.get(link).data == before and squash(late) not in squash(pdf_text(client.get(link).data)[0])
     assert squash(late) in squash(pdf_text(client.get(f"/organizer/events/{hearing.slug}/report.pdf").data)[0])
