@@ -36,6 +36,7 @@ def _set_fonts(style, size=None, bold=None):
         style.font.size = Pt(size)
     if bold is not None:
         style.font.bold = bold
+        style.font.cs_bold = bold  # Word draws Thai bold from w:bCs, not w:b
     rpr = style.element.get_or_add_rPr()
     fonts = rpr.find(qn("w:rFonts"))
     if fonts is None:
@@ -45,14 +46,14 @@ def _set_fonts(style, size=None, bold=None):
         fonts.set(qn(attribute), DOCX_FONT)
     for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
         fonts.attrib.pop(qn(theme), None)
-    if size:  # the complex-script size, which Word uses for Thai
+    if size:  # the complex-script size, which Word uses for Thai: right after w:sz, as the schema orders them
         size_cs = rpr.find(qn("w:szCs"))
         if size_cs is None:
             size_cs = OxmlElement("w:szCs")
-            rpr.append(size_cs)
+            rpr.find(qn("w:sz")).addnext(size_cs)
         size_cs.set(qn("w:val"), str(int(size * 2)))
     lang = rpr.find(qn("w:lang"))
-    if lang is None:
+    if lang is None:  # w:lang comes after every child set above
         lang = OxmlElement("w:lang")
         rpr.append(lang)
     lang.set(qn("w:bidi"), "th-TH")
@@ -76,7 +77,7 @@ def _table(document, header, rows, caption=None):
     for cell, text in zip(table.rows[0].cells, header):
         cell.text = str(text)
         for run in cell.paragraphs[0].runs:
-            run.bold = True
+            run.bold = run.font.cs_bold = True
     # The header row repeats on every page the table runs onto.
     row_pr = table.rows[0]._tr.get_or_add_trPr()
     repeat = OxmlElement("w:tblHeader")
