@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import docx
+from docx.oxml.ns import qn
 import pypdf
 import pytest
 import sqlalchemy as sa
@@ -138,6 +139,8 @@ def test_the_docx_reads_back_with_title_counts_comment_and_reply(db, client, log
     # Thai in Word: the complex-script font (w:cs) is set on the styles.
     fonts = document.styles["Normal"].element.rPr.rFonts
     assert fonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}cs") == "TH Sarabun New"
+    # Long tables repeat their header row on each page (w:tblHeader).
+    assert all(table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None for table in document.tables)
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
     assert any("ยุทธศาสตร์ที่ 2" in h for h in headings)
 
