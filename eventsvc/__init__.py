@@ -111,6 +111,7 @@ def create_app(config=None):
     from .qna import models as _qna_models  # noqa: F401
     from .surveys import models as _surveys_models  # noqa: F401
     from .certificates import services as _certificates  # noqa: F401  (its table, and its receiver of the signals)
+    from .reports import models as _reports_models  # noqa: F401
     # The kinds of message each capability sends (see mail/kinds.py).
     from .registration import messages as _registration_messages  # noqa: F401
     from .invitations import messages as _invitation_messages  # noqa: F401
@@ -149,6 +150,7 @@ def create_app(config=None):
     from .surveys.views import bp as surveys_bp
     from .qna.views import bp as qna_bp
     from .comments.views import bp as comments_bp
+    from .reports.views import bp as reports_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(events_bp)
@@ -170,6 +172,7 @@ def create_app(config=None):
     app.register_blueprint(certificates_bp)
     app.register_blueprint(surveys_bp)
     app.register_blueprint(qna_bp)
+    app.register_blueprint(reports_bp)
 
     # After the API: flask-smorest registers its own HTTPException handler.
     from . import errors

@@ -60,6 +60,7 @@ def load(instance_path):
         "RATELIMIT_API": _env("RATELIMIT_API", "600 per minute"),
         "RATELIMIT_TOKEN": _env("RATELIMIT_TOKEN", "20 per minute"),
         "RATELIMIT_INVITATION": _env("RATELIMIT_INVITATION", "10 per minute"),
+        "RATELIMIT_REPORT": _env("RATELIMIT_REPORT", "10 per minute;100 per hour"),
         # "Lost your link?" (the form and the API): requests per address, and mails per e-mail address.
         "RATELIMIT_MY_LINK": _env("RATELIMIT_MY_LINK", "5 per minute;30 per hour"),
         "RATELIMIT_MY_LINK_ADDRESS": _env("RATELIMIT_MY_LINK_ADDRESS", "3 per hour"),

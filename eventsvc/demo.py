@@ -280,6 +280,8 @@ def _demo_survey(event, organizer):
 
     survey_services.save_survey(event, HEARING_SURVEY, actor=organizer)
     yield f"event {event.slug}: a satisfaction survey (mailed after each session by `flask --app wsgi surveys send`)"
+
+
 HEARING_SECTIONS = ("ยุทธศาสตร์ที่ 1 ปรับเปลี่ยนบริการภาครัฐสู่ดิจิทัล", "ยุทธศาสตร์ที่ 2 เชื่อมโยงข้อมูลภาครัฐ",
                     "ยุทธศาสตร์ที่ 3 ส่งเสริมการมีส่วนร่วมของประชาชน", "ยุทธศาสตร์ที่ 4 พัฒนากำลังคนดิจิทัล")
 HEARING_COMMENTS = (
@@ -320,6 +322,19 @@ def _hearing_comments(event, organizer):
                 comment_services.reply(comment, reply, actor=organizer)
     yield (f"event {event.slug}: {len(HEARING_COMMENTS)} comments on the draft (open to anyone who confirms "
            f"their e-mail), /events/{event.slug}/comments")
+
+
+def _report_demo(slug):
+    """The hearing's summary report, made from whatever the demo holds; its deadline is on the dashboard."""
+    from .reports import services as report_services
+    from .timefmt import to_local
+
+    event = db.session.scalar(sa.select(Event).where(Event.slug == slug))
+    if event is None:
+        return
+    due = report_services.deadline(event)
+    yield (f"event {slug}: the summary report at /organizer/events/{slug}/report (PDF, DOCX), "
+           f"due {to_local(due).date().isoformat() if due else 'once published'}")
 
 
 def load_demo(password):
@@ -371,6 +386,7 @@ def load_demo(password):
             yield from _demo_session_questions(event, organizer)
         if spec["slug"] == HEARING["slug"]:
             yield from _demo_survey(event, organizer)
+    yield from _report_demo(HEARING["slug"])
     workshop = db.session.scalar(sa.select(Event).where(Event.slug == WORKSHOP["slug"]))
     first = db.session.scalar(sa.select(Invitation).where(Invitation.event_id == workshop.id).order_by(Invitation.id))
     if first is not None and invitation_services.is_usable(first):

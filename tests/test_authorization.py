@@ -173,6 +173,14 @@ ROUTES = {
     "api.publish_comment": "manage",
     "api.hide_comment": "manage",
     "api.reply_to_comment": "manage",
+    # the summary report
+    "reports.report": "view",
+    "reports.download": "view",
+    "reports.upload": "manage",
+    "reports.publish_generated": "manage",
+    "reports.withdraw": "manage",
+    "api.report_pdf": "view",
+    "api.report_docx": "view",
 }
 
 # Anyone may call these (what they show depends on who asks, which their own tests check).
@@ -189,6 +197,7 @@ PUBLIC = {
     "qna.questions", "qna.vote", "qna.attendee_board", "qna.room", "qna.room_qr",
     "comments.public_page", "comments.request_link", "comments.my_comments", "comments.commenter_page",
     "comments.commenter_data", "comments.commenter_erase", "api.post_my_comment", "api.list_comments",
+    "reports.public_summary",
 }
 
 LATER = utcnow().replace(microsecond=0) + timedelta(days=30)

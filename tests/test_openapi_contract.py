@@ -94,7 +94,7 @@ def test_the_rules_are_stated_by_the_schemas(spec):
 
 def test_operations_are_tagged_by_capability_and_the_main_calls_have_examples(spec):
     assert [t["name"] for t in spec["tags"]] == ["events", "registrations", "invitations", "check-in", "attendance",
-                                                   "team", "messages", "webhooks", "audit", "surveys", "comments"]
+                                                   "team", "messages", "webhooks", "audit", "surveys", "comments", "report"]
     for name, operation in operations(spec):
         assert len(operation["tags"]) == 1 and operation["tags"][0] in {t["name"] for t in spec["tags"]}, name
     for path in ("/api/v1/events", "/api/v1/events/{slug}/registrations"):

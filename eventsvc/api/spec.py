@@ -14,6 +14,7 @@ TAGS = [
     {"name": "audit", "description": "The event's audit trail: who did what, and who downloaded whose data"},
     {"name": "surveys", "description": "The satisfaction survey after each session: results against the event's target"},
     {"name": "comments", "description": "Comments on a hearing's draft: a registrant writes one; organizers publish, hide and reply"},
+    {"name": "report", "description": "The summary report of a hearing (สรุปผลการรับฟังความคิดเห็น) as PDF or DOCX"},
 ]
 
 

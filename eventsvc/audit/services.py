@@ -206,6 +206,8 @@ SENTENCES = {
     "session.deleted": _l("%(actor)s deleted session #%(target)s"),
     "document.added": _l("%(actor)s added the document “%(title)s”"),
     "document.deleted": _l("%(actor)s removed the document “%(title)s”"),
+    "document.summary_published": _l("%(actor)s published the summary of the hearing on the event page"),
+    "document.summary_withdrawn": _l("%(actor)s withdrew the summary of the hearing from the event page"),
     "registration.created": _l("%(actor)s made registration #%(registration)s"),
     "registration.updated": _l("%(actor)s changed registration #%(registration)s"),
     "registration.cancelled": _l("%(actor)s cancelled registration #%(registration)s"),
@@ -295,6 +297,7 @@ EXPORT_KINDS = {
     "personal_data": _l("their personal data"),
     "certificate": _l("a registrant's certificate of participation"),
     "commenter_data": _l("a commenter's own data"),
+    "report_pdf": _l("the summary report (PDF)"), "report_docx": _l("the summary report (DOCX)"),
 }
 ACTOR_NAMES = {ActorKind.registrant: _l("The registrant"), ActorKind.system: _l("The system")}
 
