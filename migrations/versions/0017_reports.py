@@ -1,7 +1,7 @@
 """The summary of a hearing published on the event page (event_summaries).
 
-Revision ID: 0016_reports
-Revises: 0015_hearing
+Revision ID: 0017_reports
+Revises: 0016_certificates
 Create Date: 2026-12-02 15:10:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0016_reports'
-down_revision = '0015_hearing'
+revision = '0017_reports'
+down_revision = '0016_certificates'
 branch_labels = None
 depends_on = None
 
