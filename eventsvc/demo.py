@@ -8,21 +8,28 @@ from io import BytesIO
 import sqlalchemy as sa
 from werkzeug.datastructures import FileStorage
 
-from .accounts.models import Role, User
 from . import clock
+from .accounts.models import Role, User
 from .accounts.services import create_user
-from .messaging import services as messaging_services
-from .questions import services as question_services
-from .teams import services as team_services
-from .teams.models import EventMember, TeamRole
 from .attendees import services as attendee_services
+from .comments import services as comment_services
+from .comments.models import Commenter
 from .events import services as event_services
 from .events.models import Event
 from .extensions import db
 from .invitations import services as invitation_services
 from .invitations.models import Invitation
+from .messaging import services as messaging_services
+from .qna import services as qna_services
+from .questions import services as question_services
 from .registration import services as registration_services
-from .timefmt import BANGKOK
+from .registration.models import Registration, RegistrationStatus
+from .reports import services as report_services
+from .surveys import services as survey_services
+from .teams import services as team_services
+from .teams.models import EventMember, TeamRole
+from .timefmt import BANGKOK, to_local
+from .tokens import digest, new_seed, token_for
 
 DGA = "สำนักงานพัฒนารัฐบาลดิจิทัล (องค์การมหาชน)"
 DGA_EN = "Digital Government Development Agency (Public Organization)"
@@ -235,8 +242,6 @@ DEMO_QUESTIONS = [
 
 def _demo_session_questions(event, organizer):
     """Questions of the workshop's first session, asked by its participants while it was on, moderated."""
-    from .qna import services as qna_services
-    from .registration.models import Registration, RegistrationStatus
 
     session = min(event.sessions, key=lambda s: s.starts_at)
     people = [r for r in db.session.scalars(sa.select(Registration).where(
@@ -276,7 +281,6 @@ HEARING_SURVEY = {
 def _demo_survey(event, organizer):
     """The hearing's satisfaction survey: the standard questions for an online event and two of the agency's own;
     it is mailed after each session by `flask --app wsgi surveys send`."""
-    from .surveys import services as survey_services
 
     survey_services.save_survey(event, HEARING_SURVEY, actor=organizer)
     yield f"event {event.slug}: a satisfaction survey (mailed after each session by `flask --app wsgi surveys send`)"
@@ -297,9 +301,6 @@ HEARING_COMMENTS = (
 
 def _hearing_comments(event, organizer):
     """The hearing's draft split into its four strategies, and comments from people who confirmed their address."""
-    from .comments import services as comment_services
-    from .comments.models import Commenter
-    from .tokens import digest, new_seed, token_for
 
     document = event.attachments[0] if event.attachments else None
     sections = comment_services.set_sections(document, "\n".join(HEARING_SECTIONS), actor=organizer) if document else []
@@ -326,8 +327,6 @@ def _hearing_comments(event, organizer):
 
 def _report_demo(slug):
     """The hearing's summary report, made from whatever the demo holds; its deadline is on the dashboard."""
-    from .reports import services as report_services
-    from .timefmt import to_local
 
     event = db.session.scalar(sa.select(Event).where(Event.slug == slug))
     if event is None:

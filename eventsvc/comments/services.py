@@ -567,3 +567,42 @@ def erase_personal_data(registration, **_):
     """The name shown on the person's comments goes; the texts stay, anonymous, in the hearing's record."""
     db.session.execute(sa.update(Comment).where(Comment.registration_id == registration.id).values(display_name="")
                        .execution_options(synchronize_session="fetch"))
+
+
+def comments_for_report(event):
+    """For the summary report: published comments grouped by document and section, with the agency's replies and the counts.
+
+    Groups: the event as a whole first, then each document in its order, its sections in theirs
+    (comments on the document as a whole before its sections). Only published comments are shown;
+    the counts of all received and of hidden ones say how many were not.
+    """
+    status_counts = dict(db.session.execute(
+        sa.select(Comment.status, sa.func.count()).where(Comment.event_id == event.id).group_by(Comment.status)).all())
+    rows = db.session.execute(
+        sa.select(Comment.id, Comment.body, Comment.display_name, Comment.sector, Comment.created_at,
+                  Comment.reply_body, Comment.replied_at, Comment.attachment_id, Attachment.title,
+                  Attachment.position, Comment.section_id, DocumentSection.heading, DocumentSection.position)
+        .outerjoin(Attachment, Attachment.id == Comment.attachment_id)
+        .outerjoin(DocumentSection, DocumentSection.id == Comment.section_id)
+        .where(Comment.event_id == event.id, Comment.status == CommentStatus.published)
+        .order_by(sa.case((Comment.attachment_id.is_(None), 0), else_=1), Attachment.position, Attachment.id,
+                  sa.case((Comment.section_id.is_(None), 0), else_=1), DocumentSection.position,
+                  DocumentSection.id, Comment.created_at, Comment.id)).all()
+    groups, current = [], None
+    for (cid, body, name, sector, created, reply, replied, attachment_id, document, _dpos, section_id, heading,
+         _spos) in rows:
+        key = (attachment_id, section_id)
+        if current is None or current["key"] != key:
+            current = {"key": key, "document": document, "section": heading, "comments": [], "replies": 0}
+            groups.append(current)
+        current["comments"].append({"id": cid, "body": body, "name": name, "sector": sector.value if sector else None,
+                                    "created_at": created, "reply": reply, "replied_at": replied})
+        current["replies"] += 1 if reply else 0
+    return {
+        "groups": groups,
+        "received": sum(status_counts.values()),
+        "published": status_counts.get(CommentStatus.published, 0),
+        "hidden": status_counts.get(CommentStatus.hidden, 0),
+        "pending": status_counts.get(CommentStatus.pending, 0),
+        "replied": sum(g["replies"] for g in groups),
+    }

@@ -6,7 +6,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from .. import clock
 from ..access import Permission, can, event_for, public_event, staff_required
 from ..audit.services import REGISTRANT, record_export
 from ..errors import Conflict, NotFound

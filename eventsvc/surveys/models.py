@@ -1,6 +1,5 @@
 """An event's satisfaction survey (its questions and target) and the answers, one per person and session."""
 from datetime import datetime
-from typing import Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
