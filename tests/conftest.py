@@ -75,6 +75,7 @@ def app(request, backend, tmp_path):
     with app.app_context():
         _db.create_all()
         yield app
+        event_services.page_views.write()  # views still in memory go to this test's database, never the next one's
         _db.session.remove()
         _db.engine.dispose()
 

@@ -20,6 +20,7 @@ from werkzeug.serving import make_server
 from playwright.sync_api import expect, sync_playwright
 
 from eventsvc import create_app
+from eventsvc.events.services import page_views
 from eventsvc.extensions import db
 
 pytestmark = pytest.mark.browser
@@ -80,6 +81,7 @@ def live_server(tmp_path_factory):
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+        page_views.write()  # this server's views, into its own database, before the next test's app counts
         with app.app_context():
             db.engine.dispose()
 

@@ -702,26 +702,28 @@ class PageViewCounter:
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._pending = Counter()
+        # Per database (engine): two apps in one process (tests, a CLI beside a server) never mix their views.
+        self._pending = {}
         self._last_write = time.monotonic()
-        self._engine = None
         atexit.register(self.write)
 
     def add(self, event_id, day, engine, flush_after):
         with self._lock:
-            self._pending[event_id, day] += 1
-            self._engine = engine
+            self._pending.setdefault(engine, Counter())[event_id, day] += 1
             if time.monotonic() - self._last_write < flush_after:
                 return
         self.write()
 
     def write(self):
         with self._lock:
-            pending, self._pending = self._pending, Counter()
+            pending, self._pending = self._pending, {}
             self._last_write = time.monotonic()
-            engine = self._engine
-        if not pending or engine is None:
-            return
+        for engine, views in pending.items():
+            if views:
+                self._write(engine, views)
+
+    @staticmethod
+    def _write(engine, pending):
         per_event = Counter()
         for (event_id, _day), views in pending.items():
             per_event[event_id] += views
