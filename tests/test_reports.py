@@ -354,3 +354,29 @@ def test_building_reports_is_rate_limited_across_the_pages_and_the_api(db, clien
     assert client.get(f"/api/v1/events/{event.slug}/report.pdf", headers=headers).status_code == 429
     kinds = db.session.scalars(sa.select(AuditEntry.data).where(AuditEntry.action == "export.downloaded")).all()
     assert len(kinds) == 2  # a refused build is not a download
+
+
+def test_the_pdf_is_drawn_again_only_when_its_content_changed(app, db, client, login_as, make_user, hearing, clock):
+    _viewer(db, login_as, make_user, hearing)
+    url = f"/organizer/events/{hearing.slug}/report.pdf"
+    first = client.get(url).data
+    clock.move(timedelta(minutes=30))
+    assert client.get(url).data == first  # the same content: the PDF kept under instance/pdf-cache/
+    assert len(list((Path(app.instance_path) / "pdf-cache").glob("*.pdf"))) == 1
+
+    late = "ความเห็นที่มาทีหลัง"
+    author = db.session.scalar(sa.select(Registration.id).where(Registration.event_id == hearing.id).limit(1))
+    db.session.add(Comment(event_id=hearing.id, registration_id=author, body=late, status=CommentStatus.published))
+    db.session.commit()
+    changed = client.get(url).data
+    assert changed != first and squash(late) in squash(pdf_text(changed)[0])
+
+
+def test_a_cache_that_cannot_be_written_still_gives_the_pdf(app, db, client, login_as, make_user, hearing):
+    _viewer(db, login_as, make_user, hearing)
+    (Path(app.instance_path) / "pdf-cache").write_text("a file where the folder should be")
+
+    response = client.get(f"/organizer/events/{hearing.slug}/report.pdf")
+
+    assert response.status_code == 200 and squash(COMMENT) in squash(pdf_text(response.data)[0])
+    assert not list(Path(app.instance_path).glob("*.tmp"))

@@ -24,8 +24,10 @@ DOCX_SIZE = 16  # points: TH Sarabun's letters are small, 16 pt reads like 11 pt
 
 
 def pdf(report):
+    """The report as PDF: drawn again only when its content changed (the time it was made aside)."""
+    same_content = render_template("reports/pdf.html", report=report, fonts=THAI_FONTS, made_at=None)
     html = render_template("reports/pdf.html", report=report, fonts=THAI_FONTS, made_at=clock.now())
-    return render_pdf(html)
+    return render_pdf(html, same_as=same_content)
 
 
 # ---- DOCX -----------------------------------------------------------------------------------
