@@ -514,6 +514,7 @@ def _past_hearing(organizer, staff):
         document = event_services.add_attachment(event, upload, title)
         document.download_count = 214
         db.session.flush()
+        event.created_at = document.created_at = clock.now()  # the models' defaults are the wall clock
         sections = comment_services.set_sections(document, "\n".join(PAST_SECTIONS), actor=organizer)
         survey_services.save_survey(event, PAST_SURVEY, actor=organizer)
     morning, afternoon = sorted(event.sessions, key=lambda s: s.starts_at)
@@ -595,7 +596,7 @@ def _past_hearing(organizer, staff):
 
     # A week after the hearing the agency publishes the summary made from all this.
     with _clock_at(when(7, "14:00")):
-        report_services.publish_generated(event, actor=organizer)
+        report_services.publish_generated(event, actor=organizer).published_at = clock.now()
     yield (f"event {event.slug}: the summary report published on the event page "
            f"(/organizer/events/{event.slug}/report, .pdf, .docx)")
     yield (f"personal link of {people[0].full_name}, who took part (download the certificate of participation "
