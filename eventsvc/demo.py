@@ -1,4 +1,5 @@
-"""Demo data made from the seed announcements (../shared/seeds), moved into the future.
+"""Demo data made from the seed announcements (../shared/seeds), moved into the future; and one hearing that took
+place ten days before the demo is loaded, with everything that follows a hearing (PAST_HEARING).
 
 Idempotent: an event whose slug exists is left as it is.
 """
