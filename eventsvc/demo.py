@@ -585,7 +585,7 @@ def _past_hearing(organizer, staff):
                 mode = survey_services.mode_of(people[n], session)
                 answers = {}
                 for question in survey_services.questions_for(event, mode):
-                    if question.kind == survey_services.SCALE:
+                    if question.kind == survey_services.SCALE:  # the other ratings within one of the overall one
                         answers[question.key] = overall if question.key == "overall" else max(1, min(5, overall + (n + k) % 3 - 1))
                     elif question.key == "suggestions" and n in PAST_SUGGESTIONS:
                         answers[question.key] = PAST_SUGGESTIONS[n]

@@ -115,6 +115,8 @@ def test_the_summary_is_published_and_the_report_and_results_have_the_numbers(ru
     public = client.get(f"/events/{SLUG}/comments").get_data(as_text=True)
     assert "CC BY 4.0" in public and "สพร. จะจัดทำคู่มือ" in public  # a published comment, a reply
     assert "โฆษณา" not in public and "@example.org" not in public   # the hidden one; no address
+    listed = client.get(f"/events/{SLUG}/attendees").get_data(as_text=True)
+    assert "ธนากร" in listed and "รัตนา" not in listed and "@example.org" not in listed  # only who agreed
 
     _sign_in(client)
     results = client.get(f"/organizer/events/{SLUG}/survey/results").get_data(as_text=True)
