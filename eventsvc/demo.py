@@ -1,17 +1,22 @@
-"""Demo data made from the seed announcements (../shared/seeds), moved into the future.
+"""Demo data made from the seed announcements (../shared/seeds), moved into the future; and one hearing that took
+place ten days before the demo is loaded, with everything that follows a hearing (PAST_HEARING).
 
 Idempotent: an event whose slug exists is left as it is.
 """
-from datetime import datetime, timezone
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
 from io import BytesIO
 
 import sqlalchemy as sa
+from flask import current_app
 from werkzeug.datastructures import FileStorage
 
 from . import clock
 from .accounts.models import Role, User
 from .accounts.services import create_user
 from .attendees import services as attendee_services
+from .audit.services import REGISTRANT
+from .checkin import services as checkin_services
 from .comments import services as comment_services
 from .comments.models import Commenter
 from .events import services as event_services
@@ -19,6 +24,7 @@ from .events.models import Event
 from .extensions import db
 from .invitations import services as invitation_services
 from .invitations.models import Invitation
+from .livestream import services as livestream_services
 from .messaging import services as messaging_services
 from .qna import services as qna_services
 from .questions import services as question_services
@@ -28,6 +34,7 @@ from .reports import services as report_services
 from .surveys import services as survey_services
 from .teams import services as team_services
 from .teams.models import EventMember, TeamRole
+from .tickets.calendar import personal_url
 from .timefmt import BANGKOK, to_local
 from .tokens import digest, new_seed, token_for
 
@@ -336,6 +343,267 @@ def _report_demo(slug):
            f"due {to_local(due).date().isoformat() if due else 'once published'}")
 
 
+# ---- a hearing that took place: what comes after it ------------------------------------------
+#
+# The three events above are in 2027; this one ended about ten days before the demo is loaded, so that the
+# demo shows the hearing's whole loop: comments on the draft with the agency's replies, check-ins at the door
+# and online joins, questions during the sessions, the satisfaction survey, certificates of participation
+# and the published summary. Its dates are counted from the clock when the demo is loaded; everything else is
+# fixed. Every row is written through the services, with the clock set to the moment it happened.
+
+PAST_DAYS_AGO = 10
+
+PAST_HEARING = {
+    "slug": "open-government-data-standard-hearing",
+    "kind": "public_hearing",
+    "format": "hybrid",
+    "registration_mode": "open",
+    "title_th": "การประชุมรับฟังความคิดเห็นต่อ (ร่าง) มาตรฐานรัฐบาลดิจิทัล ว่าด้วยแนวทางการเปิดเผยข้อมูลเปิดภาครัฐ",
+    "title_en": "Public hearing on the draft digital government standard for open government data",
+    "organizer_name_th": DGA,
+    "organizer_name_en": DGA_EN,
+    "description_th": (
+        "สำนักงานพัฒนารัฐบาลดิจิทัล (องค์การมหาชน) หรือ สพร. ได้จัดทำ (ร่าง) มาตรฐานรัฐบาลดิจิทัล ว่าด้วยแนวทางการเปิดเผยข้อมูลเปิดภาครัฐ "
+        "เพื่อให้หน่วยงานของรัฐเปิดเผยข้อมูลในรูปแบบข้อมูลดิจิทัลต่อสาธารณะ ที่ประชาชนเข้าถึงได้โดยสะดวก นำไปใช้ประโยชน์ต่อได้ "
+        "และตรวจสอบการทำงานของภาครัฐได้\n\n"
+        "สพร. จึงจัดประชุมรับฟังความคิดเห็นจากหน่วยงานของรัฐ ภาคเอกชน ภาควิชาการ ภาคประชาสังคม และประชาชนทั่วไป "
+        "ช่วงเช้า ณ สำนักงาน สพร. และช่วงบ่ายผ่านการถ่ายทอดสดออนไลน์ ท่านสามารถแสดงความคิดเห็นต่อร่างมาตรฐานรายหมวดได้ที่หน้ากิจกรรมนี้"
+    ),
+    "description_en": (
+        "DGA has drafted a digital government standard on how agencies publish open government data. This hearing "
+        "gathered the views of agencies, business, academia, civil society and the public: the morning at DGA's office, "
+        "the afternoon online. Comments were taken on each chapter of the draft."
+    ),
+    "venue_name": DGA,
+    "venue_room": "ห้องประชุม 1",
+    "venue_floor": "17",
+    "venue_address": "อาคารบางกอกไทยทาวเวอร์ ถนนรางน้ำ แขวงถนนพญาไท เขตราชเทวี กรุงเทพฯ",
+    "venue_name_en": DGA_EN,
+    "venue_room_en": "Meeting room 1",
+    "venue_address_en": "Bangkok Thai Tower, Rang Nam Road, Thanon Phaya Thai, Ratchathewi, Bangkok",
+    "contact_name": "ฝ่ายมาตรฐานและกฎหมายดิจิทัล สพร.",
+    "contact_phone": "02 612 6000",
+    "contact_email": "contact@dga.or.th",
+    "capacity": 60,
+    "waitlist": False,
+    "status": "published",
+}
+
+PAST_SECTIONS = ("หมวด 1 บททั่วไป", "หมวด 2 การจัดเตรียมชุดข้อมูลเปิด", "หมวด 3 รูปแบบและสัญญาอนุญาตของข้อมูลเปิด",
+                 "หมวด 4 การติดตามและประเมินผล")
+PAST_DOCUMENT = ("(ร่าง) มาตรฐานรัฐบาลดิจิทัล ว่าด้วยแนวทางการเปิดเผยข้อมูลเปิดภาครัฐ", "ร่างมาตรฐานข้อมูลเปิดภาครัฐ.txt",
+                 "".join(f"{heading}\n" for heading in PAST_SECTIONS))
+
+# (title, first name, last name, sector, organization, position, attendance, listed); the first 16 in the room
+# in the morning (the first four also registered for the afternoon online), the other 14 online in the afternoon.
+PAST_PEOPLE = [
+    ("นาย", "ธนากร", "วงศ์สวัสดิ์", "government", "กรมการปกครอง", "นักวิชาการคอมพิวเตอร์ชำนาญการ", "onsite", True),
+    ("นางสาว", "พิมพ์ชนก", "แก้วมณี", "government", "สำนักงานสถิติแห่งชาติ", "นักวิชาการสถิติ", "onsite", True),
+    ("ผศ.ดร.", "สุรเชษฐ์", "อินทรประเสริฐ", "academic", "มหาวิทยาลัยธรรมศาสตร์", "อาจารย์", "onsite", True),
+    ("นาง", "รัตนา", "บุญญาศิริ", "civil_society", "มูลนิธิเพื่อการพัฒนาข้อมูลเปิด", "ผู้อำนวยการ", "onsite", False),
+    ("นาย", "ปิยะพงษ์", "ศรีวิเศษ", "government", "กรมบัญชีกลาง", "นักวิเคราะห์นโยบายและแผน", "onsite", False),
+    ("นางสาว", "ศิริพร", "ทองคำ", "state_enterprise", "การไฟฟ้านครหลวง", "วิศวกรข้อมูล", "onsite", True),
+    ("นาย", "กิตติศักดิ์", "พรหมมา", "private", "บริษัท ดาต้าไทย จำกัด", "ผู้จัดการฝ่ายเทคโนโลยี", "onsite", False),
+    ("นางสาว", "วรรณิภา", "จันทร์เพ็ญ", "government", "กรุงเทพมหานคร", "นักวิชาการคอมพิวเตอร์", "onsite", True),
+    ("ดร.", "ณัฐวุฒิ", "สุขเจริญ", "academic", "จุฬาลงกรณ์มหาวิทยาลัย", "นักวิจัย", "onsite", False),
+    ("นาย", "ธวัชชัย", "ปัญญาดี", "public", "", "", "onsite", False),
+    ("นาง", "อรุณี", "เพชรรัตน์", "government", "สำนักงานปลัดกระทรวงสาธารณสุข", "นักวิชาการสาธารณสุข", "onsite", True),
+    ("นาย", "อนุชา", "เจริญผล", "state_enterprise", "บริษัท ทีโอที จำกัด (มหาชน)", "นักวิเคราะห์ระบบ", "onsite", False),
+    ("นางสาว", "ชลธิชา", "รุ่งเรือง", "civil_society", "สมาคมผู้บริโภคดิจิทัล", "เจ้าหน้าที่โครงการ", "onsite", True),
+    ("นาย", "วีระพล", "สายทอง", "private", "หอการค้าไทย", "ผู้ช่วยผู้อำนวยการ", "onsite", False),
+    ("นาง", "สุภาพร", "ศรีสมบูรณ์", "government", "กรมที่ดิน", "นักวิชาการที่ดิน", "onsite", False),
+    ("นาย", "ภานุวัฒน์", "แสงทอง", "public", "", "", "onsite", False),
+    ("นางสาว", "กนกวรรณ", "ประเสริฐสุข", "government", "สำนักงานจังหวัดนครราชสีมา", "นักวิเคราะห์นโยบายและแผน", "online", True),
+    ("นาย", "ชัยวัฒน์", "บุญประคอง", "government", "องค์การบริหารส่วนจังหวัดเชียงราย", "นักวิชาการคอมพิวเตอร์", "online", False),
+    ("ผศ.", "นภาพร", "วิเศษศักดิ์", "academic", "มหาวิทยาลัยขอนแก่น", "อาจารย์", "online", True),
+    ("นาย", "ชาญวิทย์", "ศักดิ์ดี", "private", "บริษัท โอเพ่นเทค จำกัด", "นักพัฒนาซอฟต์แวร์", "online", False),
+    ("นางสาว", "จิราพร", "คำแก้ว", "public", "", "", "online", False),
+    ("นาย", "ประพันธ์", "ทองสุข", "civil_society", "เครือข่ายพลเมืองตื่นรู้", "ผู้ประสานงาน", "online", True),
+    ("นาง", "มาลัย", "สุวรรณรัตน์", "government", "เทศบาลนครหาดใหญ่", "หัวหน้าฝ่ายบริการและเผยแพร่วิชาการ", "online", False),
+    ("นาย", "ธีรวัฒน์", "จันทร์หอม", "state_enterprise", "การประปาส่วนภูมิภาค", "นักวิเคราะห์ข้อมูล", "online", False),
+    ("นางสาว", "ปวีณา", "ศรีวงศ์", "private", "สมาคมธนาคารไทย", "เจ้าหน้าที่นโยบาย", "online", True),
+    ("นาย", "ศุภชัย", "นาคสวัสดิ์", "public", "", "", "online", False),
+    ("นาง", "ลำดวน", "พึ่งทอง", "government", "สำนักงานคณะกรรมการข้อมูลข่าวสารของราชการ", "นิติกรชำนาญการ", "online", False),
+    ("นาย", "ณรงค์ศักดิ์", "ดวงแก้ว", "academic", "มหาวิทยาลัยเชียงใหม่", "นักวิจัย", "online", False),
+    ("นางสาว", "อัญชลี", "มีทรัพย์", "civil_society", "มูลนิธิสื่อเพื่อการศึกษาของชุมชน", "นักสื่อสาร", "online", False),
+    ("นาย", "ไพโรจน์", "สิทธิชัย", "public", "", "", "online", False),
+]
+PAST_BOTH = 4            # the first four of the room also registered for the afternoon online
+PAST_ONSITE = 16
+PAST_ABSENT = ({13, 14, 15}, {3, 27, 28, 29})  # registered, never came: to the room in the morning, online in the afternoon
+
+PAST_COMMENTS = (
+    # (person, section index or None for the event, show the name, text, "publish" / reason to hide, reply)
+    (2, 0, True, "ควรนิยามคำว่า \"ข้อมูลเปิด\" ให้สอดคล้องกับกฎหมายว่าด้วยข้อมูลข่าวสารของราชการ เพื่อไม่ให้หน่วยงานตีความต่างกัน",
+     "publish", "สพร. จะปรับนิยามในหมวด 1 ให้อ้างอิงพระราชบัญญัติข้อมูลข่าวสารของราชการ พ.ศ. 2540"),
+    (16, 1, False, "หน่วยงานระดับจังหวัดมีบุคลากรด้านข้อมูลน้อย ขอให้มีแบบฟอร์มและคู่มือการจัดเตรียมชุดข้อมูลที่ใช้ได้ทันที",
+     "publish", "สพร. จะจัดทำคู่มือและแม่แบบคำอธิบายชุดข้อมูล (metadata) เผยแพร่พร้อมมาตรฐานฉบับจริง"),
+    (5, 1, True, "ควรกำหนดให้ระบุความถี่ในการปรับปรุงข้อมูลทุกชุด ผู้ใช้จะได้ทราบว่าข้อมูลเป็นปัจจุบันหรือไม่", "publish", ""),
+    (18, 2, True, "เสนอให้ใช้สัญญาอนุญาตแบบเปิดมาตรฐานสากล เช่น CC BY 4.0 เป็นค่าเริ่มต้น แทนการให้แต่ละหน่วยงานร่างเอง",
+     "publish", "ร่างมาตรฐานหมวด 3 จะกำหนดสัญญาอนุญาตแบบเปิดเป็นค่าเริ่มต้น และให้ระบุเหตุผลเมื่อหน่วยงานใช้สัญญาอื่น"),
+    (6, 2, False, "ขอให้เผยแพร่ข้อมูลในรูปแบบที่เครื่องอ่านได้ (CSV, JSON) พร้อม API ไม่ใช่เฉพาะไฟล์ PDF", "publish", ""),
+    (21, 3, True, "ควรเปิดเผยผลการประเมินการเปิดเผยข้อมูลของแต่ละหน่วยงานต่อสาธารณะเป็นประจำทุกปี",
+     "publish", "สพร. จะรายงานผลการประเมินประจำปีต่อสาธารณะผ่านศูนย์กลางข้อมูลเปิดภาครัฐ"),
+    (11, None, False, "โดยรวมเห็นด้วยกับร่างมาตรฐาน แต่ควรมีระยะเวลาเปลี่ยนผ่านให้รัฐวิสาหกิจอย่างน้อยหนึ่งปี", "publish", ""),
+    (25, 0, False, "สนใจบริการออกแบบเว็บไซต์ราคาพิเศษ ติดต่อได้ที่เพจของเรา",
+     "ข้อความโฆษณา ไม่เกี่ยวข้องกับร่างมาตรฐาน", None),
+)
+
+PAST_QUESTIONS = (
+    # (session: 0 morning / 1 afternoon, person, show the name, text, moderation, voters)
+    (0, 0, True, "หน่วยงานที่ยังไม่มีบัญชีข้อมูล (data catalog) ต้องเริ่มจากขั้นตอนใดก่อน", ("approve", "answer"), (1, 4, 7, 10)),
+    (0, 8, False, "ข้อมูลที่มีข้อมูลส่วนบุคคลปะปนอยู่ จะทำให้เป็นข้อมูลนิรนามตามมาตรฐานใด", ("approve", "answer"), (2, 5, 11)),
+    (0, 12, True, "จะมีงบประมาณสนับสนุนหน่วยงานท้องถิ่นในการจัดทำข้อมูลเปิดหรือไม่", ("pin",), (0, 6)),
+    (0, 9, False, "ขอเอกสารนำเสนอของวันนี้ได้ที่ใด", ("approve",), ()),
+    (1, 17, True, "มาตรฐานนี้จะบังคับใช้กับองค์กรปกครองส่วนท้องถิ่นเมื่อใด", ("approve", "answer"), (16, 19, 22, 0)),
+    (1, 19, False, "ศูนย์กลางข้อมูลเปิดภาครัฐจะรองรับ API สำหรับนักพัฒนาหรือไม่", ("approve", "answer"), (1, 24)),
+    (1, 23, False, "จะมีการอบรมเจ้าหน้าที่ออนไลน์ก่อนมาตรฐานมีผลหรือไม่", ("approve",), (2,)),
+)
+
+PAST_SURVEY = {
+    "standard": ["content", "speakers", "venue", "stream", "suggestions"], "target_percent": 85,
+    "custom": [{"kind": "scale", "label_th": "ท่านเข้าใจสาระสำคัญของ (ร่าง) มาตรฐานมากขึ้น",
+                "label_en": "I understand the draft standard's main points better"}],
+}
+# The overall rating of each participant who answered, by session (in the order of PAST_PEOPLE): 17 of 21
+# satisfied, 81 %, under the 85 % target; the room more satisfied than the stream.
+PAST_RATINGS = ({0: 5, 1: 4, 2: 5, 4: 4, 5: 5, 6: 4, 7: 5, 8: 3, 9: 4, 10: 5, 11: 4},
+                {0: 4, 1: 5, 16: 4, 17: 3, 18: 5, 19: 2, 20: 4, 21: 5, 22: 3, 24: 4})
+PAST_SUGGESTIONS = {2: "ควรจัดกลุ่มย่อยตามประเภทหน่วยงาน เพื่อให้อภิปรายได้ลึกขึ้น",
+                    19: "เสียงถ่ายทอดสดขาดเป็นช่วง ๆ ในครึ่งชั่วโมงแรก", 22: "ขอให้เปิดช่องทางถามคำถามออนไลน์เร็วกว่านี้"}
+
+
+@contextmanager
+def _clock_at(moment):
+    """The app's clock stopped at `moment` while the block runs (eventsvc/clock.py reads the CLOCK setting)."""
+    config = current_app.config
+    before = config.get("CLOCK")
+    config["CLOCK"] = lambda: moment
+    try:
+        yield
+    finally:
+        config["CLOCK"] = before
+
+
+def _past_hearing(organizer, staff):
+    """The hearing that took place PAST_DAYS_AGO days ago, with everything that followed it; yields lines."""
+
+    if db.session.scalar(sa.select(Event.id).where(Event.slug == PAST_HEARING["slug"])):
+        yield f"event {PAST_HEARING['slug']}: already there"
+        return
+    day = to_local(clock.now() - timedelta(days=PAST_DAYS_AGO)).date()
+
+    def when(days, hh_mm):  # Bangkok wall-clock time, `days` from the hearing's day
+        return at((day + timedelta(days=days)).isoformat(), hh_mm)
+
+    sessions = [
+        {"name_th": "ช่วงเช้า (ณ สำนักงาน สพร.)", "name_en": "Morning (at DGA)",
+         "starts_at": when(0, "09:00"), "ends_at": when(0, "12:00")},
+        {"name_th": "ช่วงบ่าย (ถ่ายทอดสดออนไลน์)", "name_en": "Afternoon (online)",
+         "starts_at": when(0, "13:30"), "ends_at": when(0, "16:30"),
+         "stream_url": "https://www.youtube.com/watch?v=dga-open-data-hearing",
+         "recording_url": "https://www.youtube.com/watch?v=dga-open-data-hearing-recording",
+         "stream_visibility": "registrants"},
+    ]
+    # Announced two weeks before the hearing: the comment period (15 days from publication) ends the day after.
+    with _clock_at(when(-14, "10:00")):
+        event = event_services.create_event(organizer, PAST_HEARING, sessions)
+        event.view_count = 1268
+        db.session.add(EventMember(event_id=event.id, user_id=staff.id, role=TeamRole.checkin, added_by_id=organizer.id))
+        title, filename, text = PAST_DOCUMENT
+        upload = FileStorage(BytesIO(text.encode("utf-8")), filename=filename, content_type="text/plain")
+        document = event_services.add_attachment(event, upload, title)
+        document.download_count = 214
+        db.session.flush()
+        event.created_at = document.created_at = clock.now()  # the models' defaults are the wall clock
+        sections = comment_services.set_sections(document, "\n".join(PAST_SECTIONS), actor=organizer)
+        survey_services.save_survey(event, PAST_SURVEY, actor=organizer)
+    morning, afternoon = sorted(event.sessions, key=lambda s: s.starts_at)
+
+    people = []
+    for n, (title_prefix, first, last, sector, organization, position, attendance, listed) in enumerate(PAST_PEOPLE):
+        chosen = [morning] if n < PAST_ONSITE else [afternoon]
+        if n < PAST_BOTH:
+            chosen = [morning, afternoon]
+        with _clock_at(when(-13, "08:00") + timedelta(hours=7 * n)):
+            people.append(registration_services.register(event, {
+                "title_prefix": title_prefix, "first_name": first, "last_name": last,
+                "email": f"hearing-participant-{n + 1:02d}@example.org", "phone": "", "organization": organization,
+                "position": position, "sector": sector, "attendance": attendance, "sessions": [s.id for s in chosen],
+                "consent_processing": True, "consent_listing": listed}, actor=REGISTRANT).registration)
+    attendee_services.set_list_published(event, True)
+
+    for n, (person, section, named, text, moderation, reply) in enumerate(PAST_COMMENTS):
+        written = when(-12 + n, "20:15")
+        with _clock_at(written):
+            data = {"body": text, "show_name": named}
+            if section is not None:
+                data.update(document_id=document.id, section=sections[section].id)
+            author = comment_services.Author(registration=people[person])
+            comment = comment_services.post_comment(author, data, actor=REGISTRANT).comment
+        with _clock_at(written + timedelta(hours=15)):
+            if moderation == "publish":
+                comment_services.publish(comment, actor=organizer)
+                if reply:
+                    comment_services.reply(comment, reply, actor=organizer)
+            else:
+                comment_services.hide(comment, moderation, actor=organizer)
+    yield (f"event {event.slug}: a hybrid hearing held {PAST_DAYS_AGO} days ago, {len(PAST_PEOPLE)} registrants, "
+           f"{len(PAST_COMMENTS)} comments on the draft's chapters (/events/{event.slug}/comments)")
+
+    # The morning: the door staff scans the tickets of those who came.
+    for n in range(PAST_ONSITE):
+        if n not in PAST_ABSENT[0]:
+            with _clock_at(morning.starts_at - timedelta(minutes=30) + timedelta(minutes=2 * n)):
+                checkin_services.check_in(people[n], morning, staff, "qr")
+    # The afternoon: the online registrants (and three of the morning's) follow their join link while it is on.
+    for n in [n for n in range(len(PAST_PEOPLE)) if afternoon in people[n].sessions and n not in PAST_ABSENT[1]]:
+        joined = afternoon.starts_at - timedelta(minutes=5) + timedelta(minutes=n)
+        with _clock_at(joined):
+            livestream_services.join(people[n], afternoon, clock.now())
+    # Questions from the floor and from the stream, voted up by others and moderated as the sessions went.
+    for n, (which, person, named, text, moderation, voters) in enumerate(PAST_QUESTIONS):
+        session = (morning, afternoon)[which]
+        asked = session.starts_at + timedelta(minutes=40 + 10 * n)
+        with _clock_at(asked):
+            question = qna_services.ask(people[person], session, text, people[person].full_name if named else "")
+            question.created_at = asked  # the model's default is the wall clock
+        with _clock_at(asked + timedelta(minutes=3)):
+            for action in [a for a in moderation if a != "answer"]:
+                qna_services.moderate(question, action, actor=organizer)
+        with _clock_at(asked + timedelta(minutes=5)):
+            for voter in voters:
+                qna_services.vote(people[voter], question)
+        if "answer" in moderation:
+            with _clock_at(asked + timedelta(minutes=30)):
+                qna_services.moderate(question, "answer", actor=organizer)
+    # The survey, answered from /my in the evening and the days after.
+    for which, ratings in enumerate(PAST_RATINGS):
+        session = (morning, afternoon)[which]
+        for k, (n, overall) in enumerate(ratings.items()):
+            with _clock_at(session.ends_at + timedelta(hours=2 + 5 * k)):
+                mode = survey_services.mode_of(people[n], session)
+                answers = {}
+                for question in survey_services.questions_for(event, mode):
+                    if question.kind == survey_services.SCALE:  # the other ratings within one of the overall one
+                        answers[question.key] = overall if question.key == "overall" else max(1, min(5, overall + (n + k) % 3 - 1))
+                    elif question.key == "suggestions" and n in PAST_SUGGESTIONS:
+                        answers[question.key] = PAST_SUGGESTIONS[n]
+                survey_services.submit_response(people[n], session, answers, actor=REGISTRANT)
+    checked_in = PAST_ONSITE - len(PAST_ABSENT[0])
+    joined = len([n for n in range(len(PAST_PEOPLE)) if afternoon in people[n].sessions and n not in PAST_ABSENT[1]])
+    yield (f"event {event.slug}: {checked_in} checked in on site, {joined} joined online, {len(PAST_QUESTIONS)} questions, "
+           f"{sum(map(len, PAST_RATINGS))} survey answers (/organizer/events/{event.slug}/survey/results)")
+
+    # A week after the hearing the agency publishes the summary made from all this.
+    with _clock_at(when(7, "14:00")):
+        report_services.publish_generated(event, actor=organizer).published_at = clock.now()
+    yield (f"event {event.slug}: the summary report published on the event page "
+           f"(/organizer/events/{event.slug}/report, .pdf, .docx)")
+    yield (f"personal link of {people[0].full_name}, who took part (download the certificate of participation "
+           f"from it, then open its QR code's /verify link): {personal_url(people[0])}")
+
+
 def load_demo(password):
     """Create the demo accounts and events; yields lines to print."""
     admin, created = _account("admin@example.org", Role.admin, password, "ผู้ดูแลระบบ")
@@ -386,6 +654,7 @@ def load_demo(password):
         if spec["slug"] == HEARING["slug"]:
             yield from _demo_survey(event, organizer)
     yield from _report_demo(HEARING["slug"])
+    yield from _past_hearing(organizer, staff)
     workshop = db.session.scalar(sa.select(Event).where(Event.slug == WORKSHOP["slug"]))
     first = db.session.scalar(sa.select(Invitation).where(Invitation.event_id == workshop.id).order_by(Invitation.id))
     if first is not None and invitation_services.is_usable(first):

@@ -440,3 +440,57 @@ def test_the_summary_report_pages_have_no_serious_accessibility_violations(brows
         assert_accessible(page, what)
     finally:
         context.close()
+
+
+# ---- the demo's hearing that took place (eventsvc/demo.py, PAST_HEARING): its pages full of real data ----------
+
+PAST_SLUG = "open-government-data-standard-hearing"
+
+
+def _past_participant_path(live_server, which):
+    """The printed participant's /my page, or the /verify page of their certificate (issued once)."""
+    import sqlalchemy as sa
+
+    from eventsvc.certificates import services as certificate_services
+    from eventsvc.events.services import get_event
+    from eventsvc.extensions import db
+    from eventsvc.registration.models import Registration
+
+    with live_server.app.app_context():
+        event = get_event(PAST_SLUG)
+        person = db.session.scalar(sa.select(Registration).where(Registration.event_id == event.id)
+                                   .order_by(Registration.id).limit(1))
+        if which == "my":
+            return f"/my/{person.manage_token}"
+        certificate = certificate_services.issue(person, actor=None)
+        db.session.commit()
+        return f"/verify/{certificate.code}"
+
+
+PAST_PAGES = {
+    "event page": f"/events/{PAST_SLUG}",
+    "public comments": f"/events/{PAST_SLUG}/comments",
+    "participant's page": "my",
+    "certificate check": "verify",
+    "report page": f"/organizer/events/{PAST_SLUG}/report",
+    "survey results": f"/organizer/events/{PAST_SLUG}/survey/results",
+    "dashboard": f"/organizer/events/{PAST_SLUG}/dashboard",
+}
+
+
+@pytest.mark.parametrize("width", VIEWPORTS)
+@pytest.mark.parametrize("what", PAST_PAGES)
+def test_the_demo_past_hearing_pages_have_no_serious_accessibility_violations(browser, live_server, width, what):
+    path = PAST_PAGES[what]
+    if not path.startswith("/"):
+        path = _past_participant_path(live_server, path)
+    context = _context(browser, live_server, VIEWPORTS[width])
+    try:
+        page = context.new_page()
+        if path.startswith("/organizer/"):
+            sign_in(page, "organizer@example.org")
+        response = page.goto(path)
+        assert response.ok, (path, response.status)
+        assert_accessible(page, what)
+    finally:
+        context.close()

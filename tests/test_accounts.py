@@ -105,13 +105,14 @@ def test_cli_token_prints_a_token_as_its_last_line_and_stores_only_its_hash(runn
 
 def test_demo_loads_idempotently(runner, db, client):
     from eventsvc.events.models import Event
+    from eventsvc.registration.models import Registration
 
     assert runner.invoke(args=["demo"]).exit_code == 0
     first = db.session.scalars(sa.select(Event.slug).order_by(Event.slug)).all()
     assert runner.invoke(args=["demo"]).exit_code == 0
     db.session.rollback()
     assert db.session.scalars(sa.select(Event.slug).order_by(Event.slug)).all() == first
-    assert len(first) == 3
+    assert len(first) == 4
     workshop = db.session.scalar(sa.select(Event).where(Event.slug == "provincial-egov-assessment-workshop"))
     assert workshop.registration_mode == "invite_only" and workshop.venue_room == "ห้องวิภาวดี" and workshop.venue_floor == "18"
     focus = db.session.scalar(sa.select(Event).where(Event.slug == "digital-government-plan-focus-groups"))
@@ -122,6 +123,10 @@ def test_demo_loads_idempotently(runner, db, client):
     hearing = db.session.scalar(sa.select(Event).where(Event.slug == "digital-government-plan-2566-2570-hearing"))
     assert [s.name_th for s in hearing.sessions] == ["ช่วงเช้า", "ช่วงบ่าย"]
     assert all(s.public_stream_url.startswith("https://") for s in hearing.sessions)
+    # The hearing that already took place was loaded once: its registrants are not made again.
+    past = db.session.scalar(sa.select(Event).where(Event.slug == "open-government-data-standard-hearing"))
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration).where(
+        Registration.event_id == past.id)) == 30
 
 
 # ---- API tokens: revoked, expired, last use ----------------------------------------
