@@ -1,46 +1,18 @@
-"""Certificate codes: a random id and its signature, so that a forged or altered code is refused before any database work.
+"""Certificate codes (eventsvc/signed_codes.py, purpose "certificate"), as tickets': a forged or altered
+code is refused before any database work, and a ticket's code never passes for a certificate's."""
+from .. import signed_codes
 
-As ticket codes (eventsvc/tickets/codes.py): the certificate's id (128
-random bits) followed by the first 128 bits of
-HMAC-SHA256(SECRET_KEY, "certificate:" + id), unpadded base64url, 44
-characters. The "certificate:" prefix keeps a ticket's signature from ever
-passing for a certificate's, and the other way round.
-"""
-import base64
-import hashlib
-import hmac
-import re
-import secrets
-
-from flask import current_app
-
-ID_LENGTH = 22   # 16 bytes
-CODE_LENGTH = 44  # id + 16 bytes of signature
-_WELL_FORMED = re.compile(r"[A-Za-z0-9_-]{%d}" % CODE_LENGTH)
-
-
-def _b64(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+PURPOSE = "certificate"
 
 
 def new_code_id():
-    return _b64(secrets.token_bytes(16))
-
-
-def _signature(code_id):
-    key = current_app.config["SECRET_KEY"].encode()
-    return _b64(hmac.new(key, f"certificate:{code_id}".encode(), hashlib.sha256).digest()[:16])
+    return signed_codes.new_id()
 
 
 def code_for(code_id):
-    return code_id + _signature(code_id)
+    return signed_codes.code_for(PURPOSE, code_id)
 
 
 def code_id_from(code):
     """The certificate id a genuine code carries, or None: no database is asked."""
-    if not isinstance(code, str) or not _WELL_FORMED.fullmatch(code):
-        return None
-    code_id, signature = code[:ID_LENGTH], code[ID_LENGTH:]
-    if not hmac.compare_digest(signature, _signature(code_id)):
-        return None
-    return code_id
+    return signed_codes.id_from(PURPOSE, code)

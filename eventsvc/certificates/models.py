@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..models_base import UTCDateTime, utcnow
+from .codes import code_for
 
 
 class Certificate(db.Model):
@@ -27,6 +28,4 @@ class Certificate(db.Model):
 
     @property
     def code(self):
-        from .codes import code_for
-
         return code_for(self.code_id)

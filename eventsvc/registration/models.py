@@ -9,6 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..models_base import StrEnum, UTCDateTime, enum_column, utcnow
+from ..tickets.codes import code_for
+from ..tokens import token_for
 
 
 MANAGE_PURPOSE = "manage"
@@ -131,15 +133,11 @@ class Registration(db.Model):
     @property
     def ticket_code(self):
         """What the QR carries after /t/, or None once erased."""
-        from ..tickets.codes import code_for
-
         return code_for(self.ticket_id) if self.ticket_id else None
 
     @property
     def manage_token(self):
         """The token of /my/<token>, or None for a row from before seeds."""
-        from ..tokens import token_for
-
         return token_for(MANAGE_PURPOSE, self.manage_seed) if self.manage_seed else None
 
     @staticmethod
