@@ -65,7 +65,9 @@ def render_pdf(html, same_as=None):
         except OSError:
             pass
     html = html.replace(SARA_AM, NIKHAHIT + SARA_AA)
-    pdf = HTML(string=html, base_url=current_app.static_folder + "/", url_fetcher=_static_fetcher()).write_pdf()
+    # Tagged (headings, paragraphs, tables in the PDF's structure): screen readers read a government document too.
+    pdf = HTML(string=html, base_url=current_app.static_folder + "/",
+               url_fetcher=_static_fetcher()).write_pdf(pdf_tags=True)
     if cached is not None:
         _keep(cached, pdf)
     return pdf

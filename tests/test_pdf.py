@@ -34,3 +34,10 @@ def test_only_the_apps_static_files_are_fetched(app, tmp_path):
     sizes = set()
     page.extract_text(visitor_text=lambda text, cm, tm, font, size: sizes.add(round(size * tm[0])) if text.strip() else None)
     assert 60 not in sizes  # the stylesheet outside static/ was not read
+
+
+def test_the_pdf_is_tagged_for_screen_readers(app):
+    with app.app_context():
+        pdf = render_pdf('<html lang="th"><head><title>สรุปผล</title></head><body><h1>สรุปผล</h1><p>ข้อความ</p></body></html>')
+    catalog = pypdf.PdfReader(io.BytesIO(pdf)).trailer["/Root"]
+    assert catalog["/MarkInfo"]["/Marked"] and "/StructTreeRoot" in catalog
