@@ -76,7 +76,7 @@ def post_my(client, token, html=None, **fields):
 
 def test_the_period_runs_from_publication_for_the_configured_days_and_the_organizer_may_set_it(db, make_event, clock,
                                                                                                app):
-    event = make_event()
+    event = make_event(starts_in=timedelta(days=3))  # the hearing ends before the 15 days are over
     opens, closes = services.period_state(event)[1:]
     assert opens == event.published_at and closes - opens == timedelta(days=15)
     clock.move(timedelta(days=15, seconds=1))
@@ -87,6 +87,20 @@ def test_the_period_runs_from_publication_for_the_configured_days_and_the_organi
     state, opens, closes = services.period_state(event)
     assert state == "not_yet_open" and closes - opens == timedelta(days=15)
     assert actions(db) == ["comment.settings_changed"]
+
+
+def test_by_default_the_period_runs_until_the_hearings_last_session_ends_when_that_is_later(db, make_event, clock):
+    event = make_event(starts_in=timedelta(days=60))
+    last_session_ends = max(s.ends_at for s in event.sessions)
+    opens, closes = services.period_state(event)[1:]
+    assert opens == event.published_at and closes == last_session_ends
+    clock.move(timedelta(days=30))
+    assert services.period_state(event)[0] == "open"  # after the 15 days, before the hearing
+    clock.move(last_session_ends - clock.now + timedelta(seconds=1))
+    assert services.period_state(event)[0] == "closed"
+    # The organizer's own end still wins.
+    services.update_settings(event, {"opens_at": None, "closes_at": opens + timedelta(days=20), "access": "registrants"})
+    assert services.period_state(event)[2] == opens + timedelta(days=20)
 
 
 def test_a_period_that_closes_before_it_opens_is_refused_and_nothing_is_written(db, make_event, clock):
@@ -199,7 +213,7 @@ def test_the_length_limit_is_a_setting(db, client, hearing, app):
     assert post_my(client, hearing[3], body="x" * 10).status_code == 302
 
 
-@pytest.mark.parametrize("when, message", [(-timedelta(days=1), "ยังไม่เปิด"), (timedelta(days=16), "ปิดแล้ว")])
+@pytest.mark.parametrize("when, message", [(-timedelta(days=1), "ยังไม่เปิด"), (timedelta(days=32), "ปิดแล้ว")])  # the hearing ends on day 30
 def test_outside_the_period_a_comment_is_refused(db, client, hearing, clock, when, message):
     event, document, registration, token = hearing
     html = my_form(client, token)
@@ -530,7 +544,7 @@ def test_the_api_refuses_bad_comments_and_writes_nothing(db, client, hearing, bo
 
 
 def test_the_api_refuses_a_comment_outside_the_period_and_a_wrong_link(db, client, hearing, clock):
-    clock.move(timedelta(days=20))
+    clock.move(timedelta(days=32))  # after the hearing (day 30) and the 15 days
     response = client.post(f"/api/v1/my/{hearing[3]}/comments", json={"body": "สาย"})
     assert response.status_code == 409 and "ปิดแล้ว" in response.get_json()["error"]["message"]
     assert client.post("/api/v1/my/" + "x" * 43 + "/comments", json={"body": "x"}).status_code == 404
