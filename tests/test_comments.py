@@ -299,6 +299,24 @@ def test_comments_are_rate_limited_per_person(db, client, hearing):
     assert len(comments(db)) == 3
 
 
+@pytest.mark.app_config(RATELIMIT_ENABLED=True, RATELIMIT_COMMENT="3 per minute")
+def test_refused_comments_do_not_count_against_the_rate_limit(db, client, hearing):
+    event, document, registration, token = hearing
+    html = my_form(client, token)
+    base = {"csrf_token": csrf_from(html), "show_name": "no", "sector": "public"}
+    for n in range(3):  # an empty text
+        assert client.post(f"/my/{token}/comments", data={**base, "place": "0-0", "body": ""}).status_code == 422
+    assert client.post(f"/my/{token}/comments", data={**base, "place": "999-999", "body": "x"}).status_code == 422
+    assert client.post(f"/api/v1/my/{token}/comments", json={"body": "x", "section": 999999}).status_code == 422
+    assert client.post(f"/api/v1/my/{token}/comments", json={"body": ""}).status_code == 422
+    for n in range(2):
+        assert client.post(f"/my/{token}/comments", data={**base, "place": "0-0",
+                                                          "body": f"ความเห็นที่ {n}"}).status_code == 302
+    assert client.post(f"/api/v1/my/{token}/comments", json={"body": "ความเห็นที่ 3"}).status_code == 201
+    assert client.post(f"/api/v1/my/{token}/comments", json={"body": "ความเห็นที่ 4"}).status_code == 429
+    assert len(comments(db)) == 3
+
+
 # ---- moderation and the public page -------------------------------------------------------------
 
 def test_the_organizer_publishes_hides_with_a_reason_and_replies(db, client, login_as, organizer, hearing):
