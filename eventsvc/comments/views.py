@@ -53,6 +53,12 @@ def comment_period_of(event):
 
 
 @bp.app_template_global()
+def has_my_comments(registration):
+    """Whether this registration wrote comments: /my still links to them once the event or it is cancelled."""
+    return services.has_comments(services.Author(registration=registration))
+
+
+@bp.app_template_global()
 def comment_status_label(status):
     return STATUS_LABELS.get(str(status), str(status))
 
@@ -135,7 +141,8 @@ def organizer_list(slug):
     return render_template("comments/organizer.html", event=event, page=page, status=status, document=document,
                            section=section, counts=services.status_counts(event),
                            places=services.public_places(event, published_only=False), may_manage=_may_manage(event),
-                           hide_form=HideForm(formdata=None), reply_form=ReplyForm(formdata=None))
+                           hide_form=HideForm(formdata=None), reply_form=ReplyForm(formdata=None),
+                           max_chars=services.max_chars())
 
 
 def _may_manage(event):
@@ -269,6 +276,7 @@ def _write_page(author, event, template_vars, endpoint_values, form=None, status
         form = CommentForm(formdata=None, data={"sector": author.sector.value if author.sector else "public",
                                                 "name": author.name, "place": request.args.get("place", "0-0")})
     form.set_places(_place_choices(event))
+    form.body.description = _("At most %(n)d characters.", n=services.max_chars())
     state, opens, closes = services.period_state(event)
     return render_template("comments/write.html", event=event, form=form, refusal=services.refusal(author),
                            state=state, opens=opens, closes=closes, comments=services.comments_by(author),
