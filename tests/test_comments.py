@@ -76,7 +76,7 @@ def post_my(client, token, html=None, **fields):
 
 def test_the_period_runs_from_publication_for_the_configured_days_and_the_organizer_may_set_it(db, make_event, clock,
                                                                                                app):
-    event = make_event()
+    event = make_event(starts_in=timedelta(days=3))  # the hearing ends before the 15 days are over
     opens, closes = services.period_state(event)[1:]
     assert opens == event.published_at and closes - opens == timedelta(days=15)
     clock.move(timedelta(days=15, seconds=1))
@@ -87,6 +87,20 @@ def test_the_period_runs_from_publication_for_the_configured_days_and_the_organi
     state, opens, closes = services.period_state(event)
     assert state == "not_yet_open" and closes - opens == timedelta(days=15)
     assert actions(db) == ["comment.settings_changed"]
+
+
+def test_by_default_the_period_runs_until_the_hearings_last_session_ends_when_that_is_later(db, make_event, clock):
+    event = make_event(starts_in=timedelta(days=60))
+    last_session_ends = max(s.ends_at for s in event.sessions)
+    opens, closes = services.period_state(event)[1:]
+    assert opens == event.published_at and closes == last_session_ends
+    clock.move(timedelta(days=30))
+    assert services.period_state(event)[0] == "open"  # after the 15 days, before the hearing
+    clock.move(last_session_ends - clock.now + timedelta(seconds=1))
+    assert services.period_state(event)[0] == "closed"
+    # The organizer's own end still wins.
+    services.update_settings(event, {"opens_at": None, "closes_at": opens + timedelta(days=20), "access": "registrants"})
+    assert services.period_state(event)[2] == opens + timedelta(days=20)
 
 
 def test_a_period_that_closes_before_it_opens_is_refused_and_nothing_is_written(db, make_event, clock):
@@ -102,6 +116,11 @@ def test_the_organizer_sets_the_period_and_access_on_their_page(db, client, logi
     event = make_event()
     login_as(user=organizer)
     page = client.get(f"/organizer/events/{event.slug}/comments/settings").get_data(as_text=True)
+    # What an empty date means, in words with this event's dates, never a setting's name.
+    from eventsvc.timefmt import format_datetime
+    assert "EVENTSVC_" not in page
+    assert f"ตั้งแต่วันที่เผยแพร่กิจกรรม ({format_datetime(event.published_at)})" in page
+    assert f"จนถึง {format_datetime(max(s.ends_at for s in event.sessions))}" in page  # the hearing ends on day 30
     response = client.post(f"/organizer/events/{event.slug}/comments/settings", data={
         "csrf_token": csrf_from(page), "opens_at": "2026-01-10T09:00", "closes_at": "2026-01-05T09:00",
         "access": "email"})
@@ -186,6 +205,14 @@ def test_bad_comments_are_refused_with_a_message_beside_the_field_and_nothing_is
     assert comments(db) == [] and actions(db) == []
 
 
+def test_the_length_limit_is_read_with_the_field(db, client, hearing):
+    html = my_form(client, hearing[3])
+    textarea = re.search(r"<textarea[^>]*\bname=\"body\"[^>]*>", html).group(0)
+    described = re.search(r'aria-describedby="([^"]+)"', textarea).group(1).split()
+    hints = [re.search(r'id="%s"[^>]*>([^<]*)<' % i, html).group(1) for i in described]
+    assert "ความยาวต้องไม่เกิน 5000 ตัวอักษร" in hints
+
+
 def test_a_nul_byte_is_refused_before_anything_reads_it(db, client, hearing):
     response = post_my(client, hearing[3], body="ข้อความ\x00ซ่อน")
     assert response.status_code == 400 and comments(db) == []
@@ -199,7 +226,7 @@ def test_the_length_limit_is_a_setting(db, client, hearing, app):
     assert post_my(client, hearing[3], body="x" * 10).status_code == 302
 
 
-@pytest.mark.parametrize("when, message", [(-timedelta(days=1), "ยังไม่เปิด"), (timedelta(days=16), "ปิดแล้ว")])
+@pytest.mark.parametrize("when, message", [(-timedelta(days=1), "ยังไม่เปิด"), (timedelta(days=32), "ปิดแล้ว")])  # the hearing ends on day 30
 def test_outside_the_period_a_comment_is_refused(db, client, hearing, clock, when, message):
     event, document, registration, token = hearing
     html = my_form(client, token)
@@ -232,6 +259,22 @@ def test_a_cancelled_registration_or_event_may_not_comment(db, client, hearing, 
     response = post_my(client, other_token, html)
     assert response.status_code == 409 and "กิจกรรมนี้ถูกยกเลิกแล้ว" in response.get_data(as_text=True)
     assert comments(db) == []
+
+
+def test_once_the_event_is_cancelled_my_page_still_links_to_the_persons_comments(db, client, make_event):
+    from eventsvc.events import services as event_services
+
+    event = make_event()
+    registration, token = register(db, event)
+    _, silent_token = register(db, event, 2)
+    services.post_comment(services.Author(registration=registration), {"body": "ความเห็นก่อนยกเลิก"}, REGISTRANT)
+    event_services.set_status(event, event_services.EventStatus.cancelled, None, reason="เลื่อน")
+    db.session.commit()
+    my_page = client.get(f"/my/{token}").get_data(as_text=True)
+    assert f'href="/my/{token}/comments"' in my_page and "ดูความคิดเห็นของฉัน" in my_page
+    assert "/comments" not in client.get(f"/my/{silent_token}").get_data(as_text=True)  # no comments: no link
+    page = my_form(client, token)
+    assert "ความเห็นก่อนยกเลิก" in page and 'id="comment-form"' not in page  # read-only
 
 
 def test_a_waitlisted_registrant_may_comment(db, make_event, clock):
@@ -285,6 +328,24 @@ def test_comments_are_rate_limited_per_person(db, client, hearing):
     assert len(comments(db)) == 3
 
 
+@pytest.mark.app_config(RATELIMIT_ENABLED=True, RATELIMIT_COMMENT="3 per minute")
+def test_refused_comments_do_not_count_against_the_rate_limit(db, client, hearing):
+    event, document, registration, token = hearing
+    html = my_form(client, token)
+    base = {"csrf_token": csrf_from(html), "show_name": "no", "sector": "public"}
+    for n in range(3):  # an empty text
+        assert client.post(f"/my/{token}/comments", data={**base, "place": "0-0", "body": ""}).status_code == 422
+    assert client.post(f"/my/{token}/comments", data={**base, "place": "999-999", "body": "x"}).status_code == 422
+    assert client.post(f"/api/v1/my/{token}/comments", json={"body": "x", "section": 999999}).status_code == 422
+    assert client.post(f"/api/v1/my/{token}/comments", json={"body": ""}).status_code == 422
+    for n in range(2):
+        assert client.post(f"/my/{token}/comments", data={**base, "place": "0-0",
+                                                          "body": f"ความเห็นที่ {n}"}).status_code == 302
+    assert client.post(f"/api/v1/my/{token}/comments", json={"body": "ความเห็นที่ 3"}).status_code == 201
+    assert client.post(f"/api/v1/my/{token}/comments", json={"body": "ความเห็นที่ 4"}).status_code == 429
+    assert len(comments(db)) == 3
+
+
 # ---- moderation and the public page -------------------------------------------------------------
 
 def test_the_organizer_publishes_hides_with_a_reason_and_replies(db, client, login_as, organizer, hearing):
@@ -311,6 +372,11 @@ def test_the_organizer_publishes_hides_with_a_reason_and_replies(db, client, log
     assert (first.status, first.reply_body, second.status, second.hidden_reason) == (
         CommentStatus.published, "ขอบคุณครับ", CommentStatus.hidden, "ไม่สุภาพ")
     assert actions(db)[-4:] == ["comment.published", "comment.replied", "comment.reply_edited", "comment.hidden"]
+    # The author sees why (on their page); the public page never does.
+    mine = my_form(client, token)
+    assert "ผู้จัดงานซ่อนความคิดเห็นนี้ เนื่องจาก: ไม่สุภาพ" in mine
+    public = client.get(f"/events/{event.slug}/comments").get_data(as_text=True)
+    assert "ไม่สุภาพ" not in public and "สอง" not in public
     # Counts per document (all statuses) beside the filter.
     assert re.search(r'<option value="%d"[^>]*>[^<]*\(1\)</option>' % document.id, listing)
     filtered = client.get(f"{base}?status=hidden").get_data(as_text=True)
@@ -392,6 +458,12 @@ def test_anyone_confirming_their_address_comments_and_erases_their_data(db, clie
                                                                        "email": "Citizen@Example.org"})
     assert response.status_code == 200 and 'id="comment-link-sent"' in response.get_data(as_text=True)
     [message] = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "comment_link")).all()
+    assert "มีผู้ขอลิงก์สำหรับแสดงความคิดเห็นต่อ “ประชาพิจารณ์ (ร่าง)" in render(message).text
+    message.locale = "en"
+    english = render(message).text
+    assert "asked for a link to comment on “Hearing on the draft digital government plan”" in english
+    assert "on the draft of" not in english
+    db.session.rollback()
     link = re.search(r"http://testserver(/comments/\S+)", render(message).text).group(1)
     form = client.get(link)
     assert "no-store" in form.headers["Cache-Control"]  # the page shows the person's own data
@@ -530,7 +602,7 @@ def test_the_api_refuses_bad_comments_and_writes_nothing(db, client, hearing, bo
 
 
 def test_the_api_refuses_a_comment_outside_the_period_and_a_wrong_link(db, client, hearing, clock):
-    clock.move(timedelta(days=20))
+    clock.move(timedelta(days=32))  # after the hearing (day 30) and the 15 days
     response = client.post(f"/api/v1/my/{hearing[3]}/comments", json={"body": "สาย"})
     assert response.status_code == 409 and "ปิดแล้ว" in response.get_json()["error"]["message"]
     assert client.post("/api/v1/my/" + "x" * 43 + "/comments", json={"body": "x"}).status_code == 404

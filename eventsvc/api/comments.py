@@ -8,7 +8,7 @@ from ..access import Permission, can, event_for, public_event
 from ..audit.services import REGISTRANT
 from ..comments import services
 from ..comments.models import CommentStatus
-from ..comments.views import comment_limit
+from ..comments.views import comment_limit, comment_written
 from ..extensions import db
 from ..registration.models import Sector
 from ..registration.personal_links import registration_by_token_or_404
@@ -84,6 +84,8 @@ def post_my_comment(data, token):
     registration = registration_by_token_or_404(token)
     posted = services.post_comment(services.Author(registration=registration), data, actor=REGISTRANT)
     db.session.commit()
+    if posted.created:
+        comment_written()
     return posted.comment, 201 if posted.created else 200
 
 

@@ -24,7 +24,7 @@ class SettingsForm(AppForm):
     opens_at = BangkokDateTimeField(_l("Comments open"), description=_l(
         "Empty: when the event is published."))
     closes_at = BangkokDateTimeField(_l("Comments close"), description=_l(
-        "Empty: the comment period's default length after they open (EVENTSVC_COMMENT_PERIOD_DAYS, 15 days)."))
+        "Empty: 15 days after they open, or when the hearing's last session ends if that is later."))
     access = RadioField(_l("Who may comment"), choices=[SelectChoice(k, v) for k, v in ACCESS_LABELS.items()],
                         default=CommentAccess.registrants.value)
 

@@ -1,4 +1,9 @@
-"""When an event takes comments: the organizer's dates, else from its publication for EVENTSVC_COMMENT_PERIOD_DAYS."""
+"""When an event takes comments: the organizer's dates, else the defaults.
+
+By default the period opens when the event is published and closes at the later of
+(opens + EVENTSVC_COMMENT_PERIOD_DAYS) and the end of the hearing's last session: people who come to
+the hearing can still comment after it, and the period is never shorter than the law's minimum.
+"""
 from datetime import timedelta
 
 from flask import current_app
@@ -19,8 +24,15 @@ def comment_period(event, settings=None):
     opens = settings.opens_at or event.published_at
     closes = settings.closes_at
     if closes is None and opens is not None:
-        closes = opens + timedelta(days=current_app.config["COMMENT_PERIOD_DAYS"])
+        closes = default_closes(event, opens)
     return opens, closes
+
+
+def default_closes(event, opens):
+    """The later of opens + EVENTSVC_COMMENT_PERIOD_DAYS and the end of the event's last session."""
+    closes = opens + timedelta(days=current_app.config["COMMENT_PERIOD_DAYS"])
+    last_session_ends = max((s.ends_at for s in event.sessions), default=None) or event.ends_at
+    return max(closes, last_session_ends) if last_session_ends is not None else closes
 
 
 def is_open(event, now, settings=None):

@@ -330,6 +330,10 @@ def comments_by(author):
     return db.session.scalars(sa.select(Comment).where(author.owns()).order_by(Comment.id)).all()
 
 
+def has_comments(author):
+    return db.session.scalar(sa.select(sa.exists().where(author.owns()))) or False
+
+
 # ---- moderation -----------------------------------------------------------------------------
 
 def comment_of(event, comment_id):

@@ -1,7 +1,7 @@
 """Comments: the organizer's settings, sections and moderation; the comment form; the public page; the mailed link."""
 import hashlib
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -19,7 +19,7 @@ from ..errors import ValidationFailed
 from . import services
 from .forms import STATUS_LABELS, AccessForm, CommentForm, HideForm, ReplyForm, SectionsForm, SettingsForm
 from .models import CommentStatus
-from .period import settings_of
+from .period import default_closes, settings_of
 
 bp = Blueprint("comments", __name__)
 
@@ -30,10 +30,18 @@ def _token_key():
     return "comment:" + hashlib.sha256(token.encode()).hexdigest()
 
 
+def comment_written():
+    """Tell comment_limit that this request wrote a comment: only those count (a refused post does not)."""
+    g.comment_written = True
+
+
 def comment_limit(view):
-    return limiter.limit(lambda: current_app.config["RATELIMIT_COMMENT"], key_func=_token_key, methods=["POST"],
-                         error_message=_l("You have written many comments in a short time. Please wait a little "
-                                          "and send it again."))(view)
+    # One count per person across the page and the API (a shared scope).
+    return limiter.shared_limit(lambda: current_app.config["RATELIMIT_COMMENT"], "comments", key_func=_token_key,
+                                methods=["POST"],
+                                deduct_when=lambda response: g.get("comment_written", False),
+                                error_message=_l("You have written many comments in a short time. Please wait a "
+                                                 "little and send it again."))(view)
 
 
 # ---- template globals for the hook points ----------------------------------------------------
@@ -42,6 +50,12 @@ def comment_limit(view):
 def comment_period_of(event):
     """(state, opens, closes) for the event page and /my: 'open', 'not_yet_open', 'closed' or 'not_set'."""
     return services.period_state(event)
+
+
+@bp.app_template_global()
+def has_my_comments(registration):
+    """Whether this registration wrote comments: /my still links to them once the event or it is cancelled."""
+    return services.has_comments(services.Author(registration=registration))
 
 
 @bp.app_template_global()
@@ -62,9 +76,27 @@ def settings(slug):
                      message=_("Saved."), next_url=url_for("comments.settings", slug=slug))
     if done:
         return done
+    _default_hints(form, event, current)
     state, opens, closes = services.period_state(event)
     return render_template("comments/settings.html", event=event, form=form, state=state, opens=opens,
                            closes=closes, documents=services.documents_of(event)), 422 if form.errors else 200
+
+
+def _default_hints(form, event, current):
+    """What an empty date means, in words and with this event's dates (never a setting's name)."""
+    days = current_app.config["COMMENT_PERIOD_DAYS"]
+    days = f"{days:g}"
+    when = current_app.jinja_env.filters["when"]
+    if event.published_at is not None:
+        form.opens_at.description = _("Empty: from publication (%(date)s).", date=when(event.published_at))
+    base = current.opens_at or event.published_at
+    if base is None:
+        form.closes_at.description = _("Empty: %(days)s days after they open, or when the hearing's last session "
+                                       "ends if that is later.", days=days)
+    else:
+        form.closes_at.description = _("Empty: until %(date)s (%(days)s days after they open, or when the hearing's "
+                                       "last session ends if that is later).",
+                                       date=when(default_closes(event, base)), days=days)
 
 
 @bp.route("/organizer/events/<slug>/documents/<id:attachment_id>/sections", methods=["GET", "POST"])
@@ -109,7 +141,8 @@ def organizer_list(slug):
     return render_template("comments/organizer.html", event=event, page=page, status=status, document=document,
                            section=section, counts=services.status_counts(event),
                            places=services.public_places(event, published_only=False), may_manage=_may_manage(event),
-                           hide_form=HideForm(formdata=None), reply_form=ReplyForm(formdata=None))
+                           hide_form=HideForm(formdata=None), reply_form=ReplyForm(formdata=None),
+                           max_chars=services.max_chars())
 
 
 def _may_manage(event):
@@ -243,6 +276,7 @@ def _write_page(author, event, template_vars, endpoint_values, form=None, status
         form = CommentForm(formdata=None, data={"sector": author.sector.value if author.sector else "public",
                                                 "name": author.name, "place": request.args.get("place", "0-0")})
     form.set_places(_place_choices(event))
+    form.body.description = _("At most %(n)d characters.", n=services.max_chars())
     state, opens, closes = services.period_state(event)
     return render_template("comments/write.html", event=event, form=form, refusal=services.refusal(author),
                            state=state, opens=opens, closes=closes, comments=services.comments_by(author),
@@ -266,6 +300,8 @@ def _post(author, event, actor, template_vars, next_url):
         flash(str(error.message), "error")
         return _write_page(author, event, template_vars, None, form, 409)
     db.session.commit()
+    if posted.created:
+        comment_written()
     flash(_("Thank you. Your comment is received; it appears on the public page once the organizer publishes it.")
           if posted.created else _("This comment was already received."), "success")
     return redirect(next_url)
