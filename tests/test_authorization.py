@@ -158,9 +158,9 @@ ROUTES = {
     "api.cancel_message": "manage",
     "certificates.organizer_certificate": "manage",
     # questions during a session: moderation is the content team's; the presenter's screen the room's staff too
-    "qna.moderation": "manage",
+    "qna.moderation": "view",  # read-only for viewers: the buttons need manage
     "qna.moderate": "manage",
-    "qna.moderation_counts": "manage",
+    "qna.moderation_counts": "view",
     "qna.presenter": "back_office",
     "qna.presenter_board": "back_office",
     # comments on the draft

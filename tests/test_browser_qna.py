@@ -175,3 +175,30 @@ def test_the_questions_pages_have_no_serious_accessibility_violations(browser, l
         assert not failures, "\n\n".join(failures)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("width, height", [(1920, 1080), (1280, 720)])
+def test_the_presenter_screen_fills_the_projector_without_the_sites_navigation(browser, live_server, session_on,
+                                                                              width, height):
+    slug, session_id, _tokens = session_on
+    staff = _context(browser, live_server, {"width": width, "height": height})
+    try:
+        page = staff.new_page()
+        sign_in(page)
+        page.goto(f"/organizer/events/{slug}/sessions/{session_id}/presenter")
+        expect(page.locator("#qna-room-qr")).to_be_visible()
+        # Nobody in the room sees "Sign out" or "Change my password": no site header, navigation or footer.
+        expect(page.locator("#site-header")).to_have_count(0)
+        expect(page.locator("#site-footer")).to_have_count(0)
+        expect(page.locator("form[action$='/logout']")).to_have_count(0)
+        # The questions take most of the width (not the site's narrow column), in big type.
+        board = page.locator("#qna-board").bounding_box()
+        assert board["width"] >= 0.6 * width, board
+        size = page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('#qna-list li')).fontSize)")
+        assert size >= 24, size
+        qr = page.locator("#qna-room-qr").bounding_box()
+        assert qr["x"] + qr["width"] <= width and qr["y"] + qr["height"] <= height  # the code fits on the screen
+        assert_accessible(page, f"presenter screen {width}x{height}")
+        page.screenshot(path=f"/tmp/qnafix_presenter_{width}x{height}.png")
+    finally:
+        staff.close()

@@ -276,6 +276,42 @@ def test_door_staff_may_show_the_presenter_screen_but_not_moderate(db, client, h
     assert client.get(base + "/questions").status_code == 403
 
 
+def test_a_viewer_reads_the_questions_without_the_buttons_and_may_not_moderate(db, client, hearing, organizer,
+                                                                                login_as, make_user):
+    from conftest import add_member
+    from eventsvc.accounts.models import Role
+
+    asker, _ = register(db, hearing, 1)
+    question = services.ask(asker, morning(hearing), "คำถามที่รออนุมัติ", "")
+    db.session.commit()
+    viewer = make_user(Role.organizer, "viewer@example.org")
+    add_member(db, hearing, viewer, "viewer")
+    login_as(user=viewer)
+    base = f"/organizer/events/{hearing.slug}/sessions/{morning(hearing).id}/questions"
+    response = client.get(base)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "คำถามที่รออนุมัติ" in page and 'id="qna-read-only"' in page
+    assert f"{base}/{question.id}/approve" not in page and "/hide" not in page and "<form" not in page.split(
+        'id="qna-moderation"')[1]
+    assert client.get(base + "/counts.json").status_code == 200
+    approve = client.post(f"{base}/{question.id}/approve", data={"csrf_token": csrf_from(page)})
+    assert approve.status_code == 403
+    assert reload(db, question).status == QuestionStatus.pending
+    # The event's page links the viewer to that list.
+    assert base in client.get(f"/organizer/events/{hearing.slug}").get_data(as_text=True)
+
+
+def test_the_moderator_still_gets_the_buttons(db, client, hearing, organizer, login_as):
+    asker, _ = register(db, hearing, 1)
+    question = services.ask(asker, morning(hearing), "คำถาม", "")
+    db.session.commit()
+    login_as(user=organizer)
+    base = f"/organizer/events/{hearing.slug}/sessions/{morning(hearing).id}/questions"
+    page = client.get(base).get_data(as_text=True)
+    assert f"{base}/{question.id}/approve" in page and 'id="qna-read-only"' not in page
+
+
 def test_the_board_is_served_from_the_cache_without_building_it_again(db, client, hearing, organizer, login_as, queries):
     login_as(user=organizer)
     board_url = f"/organizer/events/{hearing.slug}/sessions/{morning(hearing).id}/presenter.json"
@@ -294,6 +330,33 @@ def test_the_room_page_is_public_and_asks_for_the_personal_link(db, client, hear
     assert 'id="my-link"' in page and "/my/" not in page
     qr = client.get(f"/events/{hearing.slug}/sessions/{morning(hearing).id}/ask/qr.svg")
     assert qr.status_code == 200 and qr.mimetype == "image/svg+xml"
+
+
+def test_the_room_page_of_a_cancelled_event_says_the_event_was_cancelled_with_the_reason_and_offers_no_form(
+        db, client, hearing, organizer):
+    from eventsvc.events import services as event_services
+
+    event_services.cancel_event(reload(db, hearing), "งบประมาณไม่ได้รับอนุมัติ", actor=organizer)
+    db.session.commit()
+    response = client.get(f"/events/{hearing.slug}/sessions/{morning(hearing).id}/ask")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'id="qna-room-cancelled"' in page and "งบประมาณไม่ได้รับอนุมัติ" in page
+    english = client.get(f"/events/{hearing.slug}/sessions/{morning(hearing).id}/ask?lang=en").get_data(as_text=True)
+    assert "This event has been cancelled by the organizer." in english
+    assert "This session has been cancelled" not in english
+    assert 'id="my-link"' not in page and 'id="my-link"' not in english
+
+
+def test_the_room_page_of_a_cancelled_session_says_the_session_was_cancelled_with_its_reason(db, client, hearing,
+                                                                                           organizer):
+    from eventsvc.events import services as event_services
+
+    event_services.cancel_session(reload(db, morning(hearing)), "ผู้บรรยายติดภารกิจ", actor=organizer)
+    db.session.commit()
+    page = client.get(f"/events/{hearing.slug}/sessions/{morning(hearing).id}/ask?lang=en").get_data(as_text=True)
+    assert "This session has been cancelled by the organizer." in page and "ผู้บรรยายติดภารกิจ" in page
+    assert "This event has been cancelled" not in page
 
 
 def test_the_room_page_takes_a_browser_that_opened_its_personal_link_straight_on(db, client, hearing):
@@ -362,6 +425,9 @@ def test_the_presenter_screen_shows_the_public_room_address_never_a_personal_lin
     html = page.get_data(as_text=True)
     assert f"http://testserver/events/{hearing.slug}/sessions/{morning(hearing).id}/ask" in html
     assert "/my/" not in html and 'id="qna-room-qr"' in html
+    # A page for the projector: none of the site's header, navigation (sign out...) or footer.
+    assert 'class="qna-projector"' in html and "<h1" in html
+    assert 'id="site-header"' not in html and 'id="site-footer"' not in html and "/organizer/logout" not in html
 
 
 def test_a_double_click_on_vote_counts_once_under_concurrency(db, app, hearing, organizer):

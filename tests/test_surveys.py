@@ -1,5 +1,6 @@
 """The satisfaction survey: who may answer and when, once; the mail after each session; the results against the
 target; the organizer's settings; the survey's part of a person's data."""
+import re
 from datetime import timedelta
 
 import pytest
@@ -374,6 +375,50 @@ def test_the_organizer_sets_the_questions_and_target_and_it_is_audited(db, clien
         response = client.post(url, data={"csrf_token": csrf, **bad})
         assert response.status_code == 422, bad
     assert reload(db, survey).target_percent == 90
+
+
+@pytest.mark.parametrize("field, text, number, says", [
+    ("custom_scale", "|", 1, "Thai wording"),
+    ("custom_scale", "ความรู้ที่ได้รับ | Knowledge\n| Only English", 2, "Thai wording"),
+    ("custom_text", "ข้อเสนออื่น |", 1, "nothing after"),
+])
+def test_a_custom_line_with_an_empty_side_of_the_bar_gets_a_field_error_naming_the_line(
+        db, client, make_event, login_as, organizer, field, text, number, says):
+    event = make_event()
+    login_as(user=organizer)
+    url = f"/organizer/events/{event.slug}/survey?lang=en"
+    csrf = csrf_from(client.get(url).get_data(as_text=True))
+    response = client.post(url, data={"csrf_token": csrf, "target_percent": "80", field: text})
+    assert response.status_code == 422
+    [message] = field_errors(response.get_data(as_text=True), field)
+    assert f"Line {number} " in message and says in message
+    assert db.session.get(Survey, event.id) is None  # nothing saved
+
+
+def test_a_custom_line_without_the_bar_is_a_question_in_thai_only_as_the_hint_says(db, client, make_event, login_as,
+                                                                                  organizer):
+    event = make_event()
+    login_as(user=organizer)
+    url = f"/organizer/events/{event.slug}/survey?lang=en"
+    page = client.get(url).get_data(as_text=True)
+    assert 'the part before "|" is the Thai wording' in page.replace("&#34;", '"').replace("&quot;", '"')
+    response = client.post(url, data={"csrf_token": csrf_from(page), "target_percent": "80",
+                                      "custom_scale": "Only English question"})
+    assert response.status_code == 302
+    custom = db.session.get(Survey, event.id).questions[-1]
+    assert (custom["label_th"], custom["label_en"]) == ("Only English question", "")
+
+
+def test_the_explanation_of_the_scale_describes_every_scale_question(db, client, hearing):
+    event, morning, afternoon, people = hearing
+    html = client.get(survey_url(people["onsite"], morning)).get_data(as_text=True)
+    assert 'id="survey-scale"' in html
+    fieldsets = re.findall(r"<fieldset[^>]*>", html)
+    described_by = [re.search(r'aria-describedby="([^"]*)"', tag) for tag in fieldsets]
+    assert fieldsets and all(found and "survey-scale" in found.group(1).split() for found in described_by)
+    answer = post_answers(client, people["onsite"], morning, {"q_overall": "9"})
+    tag = re.search(r'<fieldset[^>]*id="q_overall"[^>]*>', answer.get_data(as_text=True)).group(0)
+    assert 'aria-describedby="q_overall-error survey-scale"' in tag  # the error first
 
 
 def test_a_custom_question_keeps_its_key_while_its_thai_label_is_unchanged(db, make_event, organizer):

@@ -66,7 +66,7 @@ def test_a_participant_answers_with_the_keyboard_and_every_survey_page_is_access
         with page.expect_navigation():
             page.locator("#survey-form button").click()
         expect(page.locator("#error-summary")).to_be_focused()
-        expect(page.locator("#q_overall")).to_have_attribute("aria-describedby", "q_overall-error")
+        expect(page.locator("#q_overall")).to_have_attribute("aria-describedby", "q_overall-error survey-scale")
         check(page, "survey form with errors")
         # The keyboard alone: into the overall group, arrows to 4, Tab on, then send.
         page.locator("#q_overall-0").focus()

@@ -15,6 +15,7 @@ from ..registration.forms import MyLinkForm
 from ..registration.personal_links import registration_by_token_or_404
 from ..registration.services import find_registration_by_token
 from ..resubmit import back, csrf_failed
+from ..teams.services import can
 from ..tickets import qr
 from . import services
 from .forms import AskForm
@@ -167,9 +168,11 @@ def room_qr(slug, session_id):
 @bp.route("/organizer/events/<slug>/sessions/<id:session_id>/questions")
 @staff_required
 def moderation(slug, session_id):
-    event = event_for(slug, Permission.manage)
+    """The questions of a session for the team: viewers read them, whoever may manage the event also moderates."""
+    event = event_for(slug, Permission.view)
     event_session = _session_of(event.id, session_id)
     return render_template("qna/moderate.html", event=event, session=event_session,
+                           may_moderate=can(current_user, event, Permission.manage),
                            questions=services.for_moderation(event_session), counts=services.counts(event_session),
                            is_open=services.is_open(event_session, clock.now()),
                            poll_seconds=current_app.config["QNA_POLL_SECONDS"])
@@ -179,7 +182,7 @@ def moderation(slug, session_id):
 @staff_required
 def moderation_counts(slug, session_id):
     """What static/qna-moderate.js polls: the questions by state, to say "new questions" without a reload."""
-    event = event_for(slug, Permission.manage)
+    event = event_for(slug, Permission.view)
     event_session = _session_of(event.id, session_id)
     return services.counts(event_session)
 

@@ -1,6 +1,6 @@
 """The organizer's survey settings, and the survey itself as a form made from the event's questions."""
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, IntegerField, RadioField, TextAreaField
+from wtforms import BooleanField, IntegerField, RadioField, TextAreaField, ValidationError
 from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
@@ -8,8 +8,26 @@ from ..forms_common import AppForm
 from .services import SCALE, STANDARD, TEXT, TEXT_ANSWER_MAX
 
 OPTIONAL_STANDARD = [key for key in STANDARD if key != "overall"]
-LINES_HINT = _l("One question a line: the Thai wording, then \"|\" and the English one, "
-                "e.g. ความรู้ที่ได้รับนำไปใช้ได้ | What I learnt is useful.")
+LINES_HINT = _l("One question a line: the part before \"|\" is the Thai wording, the part after it the English "
+                "one, e.g. ความรู้ที่ได้รับนำไปใช้ได้ | What I learnt is useful. A line without \"|\" is a question "
+                "in Thai only.")
+
+
+def check_lines(field):
+    """A line with "|" needs words on both sides: "|" alone, "| English" (no Thai) or "Thai |" is a slip, said
+    with its line number rather than dropped or saved half. A line without "|" is Thai only, as the hint says."""
+    for number, line in enumerate((field.data or "").splitlines(), start=1):
+        if "|" not in line:
+            continue
+        th, _bar, en = line.partition("|")
+        line = line.strip() if len(line.strip()) <= 60 else line.strip()[:59] + "…"
+        if not th.strip():
+            raise ValidationError(_l("Line %(n)d (%(line)s): the Thai wording before \"|\" is missing.",
+                                     n=number, line=line))
+        if not en.strip():
+            raise ValidationError(_l("Line %(n)d (%(line)s): nothing after \"|\". Write the English wording "
+                                     "after it, or leave \"|\" out for a question in Thai only.",
+                                     n=number, line=line))
 
 
 class SurveySettingsForm(AppForm):
@@ -26,6 +44,12 @@ class SurveySettingsForm(AppForm):
                                  description=LINES_HINT)
     custom_text = TextAreaField(_l("Your own free-text questions"), validators=[Length(max=20000)],
                                 description=LINES_HINT)
+
+    def validate_custom_scale(self, field):
+        check_lines(field)
+
+    def validate_custom_text(self, field):
+        check_lines(field)
 
     def fill_from(self, target, questions):
         self.target_percent.data = target
