@@ -455,6 +455,8 @@ def test_verify_has_a_field_to_type_a_code_and_not_valid_offers_to_try_again(cli
     assert wrong.status_code == 404 and 'data-valid="no"' in html
     assert 'id="try-again"' in html and 'id="verify-form"' in html
     assert 'value="AbCd EfGh &lt;b&gt;"' in html                   # kept to correct, escaped
+    control = client.get("/verify", query_string={"code": "AbCd\x1b\x7fEf"})
+    assert control.status_code in (400, 404) and "\x1b" not in control.get_data(as_text=True)  # not echoed back
     assert 'id="verify-form"' in client.get("/verify/not-a-code").get_data(as_text=True)
 
 

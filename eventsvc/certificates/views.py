@@ -73,7 +73,7 @@ def _verdict(code):
     except services.CertificateInvalid:
         limits.wrong()
         return render_template("certificates/verify.html", certificate=None,
-                               typed=code if len(code) <= codes.TYPED_MAX else ""), 404
+                               typed=code if len(code) <= codes.TYPED_MAX and code.isprintable() else ""), 404
     registration = certificate.registration
     return render_template("certificates/verify.html", certificate=certificate, registration=registration,
                            event=registration.event, sessions=services.attended(registration))
