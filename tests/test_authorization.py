@@ -192,7 +192,7 @@ PUBLIC = {
     "registration.erase_my_data", "livestream.join", "attendees.public_list", "attendees.unlist_me",
     "accounts.login", "accounts.set_password", "api-docs.openapi_json",
     "api.list_events", "api.get_event", "api.register", "api.resend_link", "api.attendees",
-    "certificates.my_certificate", "certificates.verify",
+    "certificates.my_certificate", "certificates.verify", "certificates.verify_form",
     "surveys.answer",
     "qna.questions", "qna.vote", "qna.attendee_board", "qna.room", "qna.room_qr",
     "comments.public_page", "comments.request_link", "comments.my_comments", "comments.commenter_page",

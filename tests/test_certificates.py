@@ -128,8 +128,8 @@ def test_the_pdf_carries_the_thai_name_and_title_with_its_fonts_embedded(db, cli
     assert "หนังสือรับรองการเข้าร่วม" in compact
     assert str(session.starts_at.year + 543) in text          # the Buddhist era
     certificate = db.session.scalar(sa.select(Certificate))
-    assert certificate.code in compact                        # the code printed, and the URL beside the QR
-    assert "http://testserver/verify/" in compact
+    assert certificate.code in compact                        # the code printed (in groups), and the URL beside the QR
+    assert "http://testserver/verify" in compact            # the page with a field to type the code
     page = reader.pages[0]
     assert len(reader.pages) == 1
     assert float(page.mediabox.width) > float(page.mediabox.height)  # landscape
@@ -384,3 +384,113 @@ def test_with_the_limit_storage_down_wrong_codes_are_still_counted_and_right_one
     code = issued(db, client, registration, clock, staff).code
     assert client.get(f"/verify/{code}").status_code == 200
     assert [client.get(f"/verify/{flip(code, 30 + n)}").status_code for n in range(3)] == [404, 404, 429]
+
+
+# ---- the code as printed, and typed back (tryout findings) ---------------------------------------
+
+LONG_TITLE = ("การรับฟังความคิดเห็นต่อร่างพระราชบัญญัติการพัฒนาโครงสร้างพื้นฐานดิจิทัลและการคุ้มครองข้อมูลส่วนบุคคล"
+              "ของประเทศไทย ระยะที่ 2 พ.ศ. 2570–2575 สำหรับหน่วยงานของรัฐ ภาคเอกชน และภาคประชาสังคมทั่วประเทศไทย")
+
+
+def with_dashes(db, certificate):
+    """Give the certificate an id with '-' and '_' in it (as a random one often has): where the tryout's code wrapped."""
+    certificate.code_id = "Nb-Sq_MUWKH6FXJlewiv-Q"
+    db.session.commit()
+    return certificate
+
+
+def _positions(reader):
+    """(x, y, text) of every piece of text on the first page, in PDF points from the bottom left."""
+    found = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            found.append((x, y, text))
+
+    reader.pages[0].extract_text(visitor_text=visit)
+    return found
+
+
+def test_the_code_is_printed_whole_on_one_line_in_groups_and_read_back_with_or_without_spaces(
+        db, client, hearing, make_registration, staff, clock):
+    registration = make_registration(hearing)
+    certificate = with_dashes(db, issued(db, client, registration, clock, staff))
+    reader, text = pdf_text(client.get(f"/my/{registration.manage_token}/certificate.pdf").data)
+    printed = codes.grouped(certificate.code)
+    assert printed.replace(" ", "") == certificate.code and printed.count(" ") == 10
+    # One line holds the whole code (never wrapped at its own '-'), and the short form URL is beside it.
+    assert any(printed in line for line in text.splitlines()), text
+    assert "http://testserver/verify" in text
+    for typed in (printed, certificate.code, f"  {printed}\n", printed.replace(" ", "\u00a0")):
+        response = client.get("/verify/" + typed.replace("\n", "%0A"))
+        assert response.status_code == 200 and 'data-valid="yes"' in response.get_data(as_text=True), repr(typed)
+        response = client.get("/verify", query_string={"code": typed})
+        assert response.status_code == 200 and 'data-valid="yes"' in response.get_data(as_text=True), repr(typed)
+    # The '-' and '_' are the code's own: dropping them gives a different (refused) code.
+    assert client.get("/verify/" + certificate.code.replace("-", "").replace("_", "")).status_code == 404
+
+
+def test_a_forged_code_typed_in_groups_still_costs_no_query(db, client, hearing, make_registration, staff, clock,
+                                                           queries):
+    registration = make_registration(hearing)
+    certificate = issued(db, client, registration, clock, staff)
+    for typed in (codes.grouped(flip(certificate.code, 30)), "x" * 5000, " ", codes.grouped("A" * 44)):
+        with queries() as statements:
+            response = client.get("/verify", query_string={"code": typed})
+        assert response.status_code in (400, 404), typed[:50]
+        assert statements == [], (typed[:50], statements)
+
+
+def test_verify_has_a_field_to_type_a_code_and_not_valid_offers_to_try_again(client):
+    page = client.get("/verify")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'id="verify-form"' in html and 'name="code"' in html
+    assert 'method="get"' in html and 'for="verify-code"' in html and 'data-valid' not in html
+    empty = client.get("/verify?code=+")
+    assert empty.status_code == 400 and 'id="verify-code-error"' in empty.get_data(as_text=True)
+    wrong = client.get("/verify", query_string={"code": "AbCd EfGh <b>"})
+    html = wrong.get_data(as_text=True)
+    assert wrong.status_code == 404 and 'data-valid="no"' in html
+    assert 'id="try-again"' in html and 'id="verify-form"' in html
+    assert 'value="AbCd EfGh &lt;b&gt;"' in html                   # kept to correct, escaped
+    control = client.get("/verify", query_string={"code": "AbCd\x1b\x7fEf"})
+    assert control.status_code in (400, 404) and "\x1b" not in control.get_data(as_text=True)  # not echoed back
+    assert 'id="verify-form"' in client.get("/verify/not-a-code").get_data(as_text=True)
+
+
+def test_no_certificate_yet_links_back_to_the_persons_own_page(db, client, hearing, make_registration, staff):
+    registration = make_registration(hearing)
+    took_part(db, registration, staff)                             # the session has not ended
+    response = client.get(f"/my/{registration.manage_token}/certificate.pdf")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert f'href="/my/{registration.manage_token}"' in html and 'id="back-to-my-page"' in html
+
+
+@pytest.mark.app_config(BASE_URL="https://hearings.digital-government.example.go.th:8443")
+def test_a_long_thai_title_and_name_stay_on_one_page_inside_the_frame(db, client, make_event, make_registration,
+                                                                      staff, clock, tmp_path):
+    event = make_event(starts_in=timedelta(hours=1), title_th=LONG_TITLE)
+    registration = make_registration(event, first_name="วรรณวิศาลักษณ์ศรีสุวรรณประเสริฐ",
+                                     last_name="ณ อยุธยาศักดิ์สิทธิ์ประเสริฐวงศ์สกุลไทย")
+    took_part(db, registration, staff, 0)
+    took_part(db, registration, staff, 1, online=True)
+    after(clock, event.sessions[1])
+    with_dashes(db, services.issue(registration, actor=None))
+    data = client.get(f"/my/{registration.manage_token}/certificate.pdf").data
+    (tmp_path / "long.pdf").write_bytes(data)
+    reader, text = pdf_text(data)
+    assert len(reader.pages) == 1
+    width, height = (float(v) for v in reader.pages[0].mediabox.upper_right)
+    frame = 12 * 72 / 25.4                                         # the page margin: the frame's outer edge
+    room = 3 * 72 / 25.4                                           # the border, and a line's descenders above it
+    positions = _positions(reader)
+    assert len(positions) > 10
+    for x, y, piece in positions:
+        assert frame + room < y < height - frame, (y, piece)        # every line's baseline well above the bottom line
+        assert frame < x < width - frame, (x, piece)
+    # The title breaks only between its words: "ประเทศไทย" is never split across two lines.
+    assert "ประเทศไทย" in text.replace(" ", "") and all(
+        not line.rstrip().endswith("ประเทศ") for line in text.splitlines()), text

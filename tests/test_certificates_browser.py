@@ -86,3 +86,39 @@ def test_the_registrant_downloads_the_pdf_from_the_my_page_with_the_keyboard(bro
             assert handle.read(5) == b"%PDF-"
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("width", VIEWPORTS)
+def test_a_code_typed_into_the_verify_form_with_the_keyboard_is_checked_and_the_form_passes_axe(
+        browser, live_server, certificates, width):
+    """A person holding a paper certificate types its code (in the printed groups) at /verify."""
+    from eventsvc.certificates.codes import grouped
+
+    context = _context(browser, live_server, VIEWPORTS[width])
+    try:
+        page = context.new_page()
+        failures = []
+        page.goto("/verify")
+        for what in ("verify: the form",):
+            try:
+                assert_accessible(page, what)
+            except AssertionError as error:
+                failures.append(str(error))
+        page.locator("#verify-code").fill("nOt A rEaL cOdE")
+        page.locator("#verify-code").press("Enter")
+        assert page.locator("#verdict").get_attribute("data-valid") == "no"
+        try:
+            assert_accessible(page, "verify: not valid, try again")
+        except AssertionError as error:
+            failures.append(str(error))
+        page.locator("#verify-code").fill(grouped(certificates["valid"]))
+        page.locator("#verify-code").press("Enter")
+        assert page.locator("#verdict").get_attribute("data-valid") == "yes"
+        page.goto("/verify?code=+")
+        try:
+            assert_accessible(page, "verify: empty code")
+        except AssertionError as error:
+            failures.append(str(error))
+        assert not failures, "\n\n".join(failures)
+    finally:
+        context.close()

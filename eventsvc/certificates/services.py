@@ -28,7 +28,7 @@ from ..pdf import THAI_FONTS, render_pdf
 from ..signals import personal_data_requested
 from ..tickets import qr
 from ..timefmt import iso
-from .codes import code_id_from, new_code_id
+from .codes import code_id_from, grouped, new_code_id
 from .models import Certificate
 
 
@@ -129,6 +129,21 @@ def verify_url(certificate):
     return external_url("certificates.verify", code=certificate.code)
 
 
+def _sizes(title, name):
+    """Font sizes (pt) for the title, the name and the sessions: smaller as they grow, so the page stays one."""
+    title_size = 15 if len(title) <= 90 else 13.5 if len(title) <= 150 else 12 if len(title) <= 220 else 10.5
+    name_size = 22 if len(name) <= 45 else 18 if len(name) <= 70 else 15
+    return {"title": title_size, "name": name_size, "sessions": 11.5}
+
+
+WHOLE_WORD_MAX = 40  # a longer "word" (a run without spaces) may still break inside, rather than overflow
+
+
+def _title_words(title):
+    """The title's words (between its spaces): (word, kept whole?)."""
+    return [(word, len(word) <= WHOLE_WORD_MAX) for word in title.split()]
+
+
 def _logo_data_url():
     """The agency's logo as a data: URL (the configured file, or the bundled static/logo.svg); None if unreadable."""
     from pathlib import Path
@@ -159,6 +174,9 @@ def pdf(certificate, now=None):
         html = render_template(
             "certificates/certificate.html", registration=registration, event=registration.event,
             certificate=certificate, sessions=attended(registration, now), locale=locale, url=url,
+            form_url=external_url("certificates.verify_form"), code_grouped=grouped(certificate.code),
+            title_words=_title_words(registration.event.title(locale)),
+            sizes=_sizes(registration.event.title(locale), registration.full_name or ""),
             qr=f"data:image/svg+xml;base64,{base64.b64encode(svg).decode()}", logo=_logo_data_url(),
             fonts=THAI_FONTS,
             agency=current_app.config["AGENCY_NAME_EN" if locale == "en" else "AGENCY_NAME_TH"])
