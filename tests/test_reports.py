@@ -453,3 +453,27 @@ def test_a_cache_that_cannot_be_written_still_gives_the_pdf(app, db, client, log
 
     assert response.status_code == 200 and squash(COMMENT) in squash(pdf_text(response.data)[0])
     assert not list(Path(app.instance_path).glob("*.tmp"))
+
+
+def test_the_organizers_home_shows_the_summarys_deadline_of_a_past_hearing(app, db, client, login_as, make_user,
+                                                                          make_event, clock):
+    event = make_event()
+    user = _viewer(db, login_as, make_user, event, "organizer")
+
+    def badge():
+        html = client.get("/organizer/").get_data(as_text=True)
+        row = re.search(rf'<tr data-event="{event.slug}">.*?</tr>', html, re.S).group(0)
+        found = re.search(r'class="badge[^"]*summary-badge" data-state="(\w+)">([^<]*)<', row)
+        return found and (found.group(1), found.group(2))
+
+    assert badge() is None  # still ahead
+    _over(clock, event)
+    login_as(user=user)
+    due = report_services.deadline(event)
+    state, text = badge()
+    assert state == "due" and str(to_local(due).year + 543) in text
+    clock.set(due + timedelta(days=1))
+    login_as(user=user)
+    assert badge()[0] == "overdue"
+    assert _upload(client, event.slug, b"%PDF-1.7\n% final\n", "summary.pdf").status_code == 302
+    assert badge() is None

@@ -84,7 +84,8 @@ def deadline_state(event, now):
     """
     summary = summary_of(event)
     due = deadline(event)
-    state = {"deadline": due, "summary": summary, "days_left": None, "days_late": 0, "overdue": False}
+    state = {"deadline": due, "summary": summary, "days_left": None, "days_late": 0, "overdue": False,
+             "hearing_over": due is not None and now >= publishable_from(event)}
     if due is not None:
         days = (timefmt.to_local(due).date() - timefmt.to_local(now).date()).days
         state.update(days_left=max(days, 0), days_late=max(-days, 0), overdue=summary is None and now >= due)
