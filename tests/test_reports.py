@@ -16,10 +16,11 @@ from conftest import add_member, csrf_from, field_errors
 from eventsvc.accounts.models import Role
 from eventsvc.audit.models import AuditEntry
 from eventsvc.checkin.models import Checkin, CheckinMethod
-from eventsvc.comments.models import Comment, CommentSettings, CommentStatus, DocumentSection
+from eventsvc.comments.models import Comment, CommentAccess, CommentSettings, CommentStatus, DocumentSection
 from eventsvc.events import services as event_services
 from eventsvc.livestream.models import OnlineAttendance
 from eventsvc.registration.models import Registration
+from eventsvc.reports import services as report_services
 from eventsvc.reports.models import EventSummary
 from eventsvc.surveys.models import Survey, SurveyResponse
 from eventsvc.timefmt import to_local
@@ -151,6 +152,55 @@ def test_english_when_the_organizer_reads_english(db, client, login_as, make_use
     text, rows, document = docx_text(client.get(f"/organizer/events/{hearing.slug}/report.docx").data)
     assert document.paragraphs[0].text == TITLE and "Summary of the public hearing" in text
     assert ["Morning", "7", "3", "2"] in rows
+    # One comment on the event as a whole, one on the document's section: "comment", not "comments".
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert "The event as a whole (1 comment)" in headings, headings
+    page = client.get(f"/organizer/events/{hearing.slug}/report").get_data(as_text=True)
+    assert "The event as a whole (1 comment)" in page and "(1 comments)" not in page
+    # The satisfaction by mode: its first column is the way of taking part, not "Took part".
+    assert ["Way of taking part", "Answers", "Satisfied"] in rows
+    assert re.search(r"<caption>On site or online</caption>\s*<thead><tr><th scope=\"col\">Way of taking part<", page)
+    assert "Way of taking part" in pdf_text(client.get(f"/organizer/events/{hearing.slug}/report.pdf").data)[0]
+
+
+def test_the_thai_report_names_the_mode_column(db, client, login_as, make_user, hearing):
+    _viewer(db, login_as, make_user, hearing)
+    text, rows, document = docx_text(client.get(f"/organizer/events/{hearing.slug}/report.docx").data)
+    assert ["รูปแบบการเข้าร่วม", "คำตอบ", "พึงพอใจ"] in rows or any(row[0] == "รูปแบบการเข้าร่วม" for row in rows)
+    page = client.get(f"/organizer/events/{hearing.slug}/report").get_data(as_text=True)
+    assert '<th scope="col">รูปแบบการเข้าร่วม</th>' in page
+
+
+def test_a_final_summary_waits_for_the_end_of_the_hearing(app, db, client, login_as, make_user, hearing, clock):
+    """Sessions ahead or comments open: neither an upload nor the report as it is now is published."""
+    user = _viewer(db, login_as, make_user, hearing, "organizer")
+    assert report_services.publishable_from(hearing) == hearing.ends_at  # comments close 15 days after publication
+    # Comments taken for ten days after the last session: the later end counts.
+    db.session.add(CommentSettings(event_id=hearing.id, access=CommentAccess.registrants,
+                                   closes_at=hearing.ends_at + timedelta(days=10)))
+    db.session.commit()
+    ends = report_services.publishable_from(hearing)
+    assert ends == hearing.ends_at + timedelta(days=10)
+    when = report_services.timefmt.format_datetime(ends, "th")
+    pdf = b"%PDF-1.7\n% final\n"
+    for moment in (hearing.sessions[0].starts_at - timedelta(days=1), hearing.ends_at + timedelta(hours=1),
+                   ends - timedelta(minutes=1)):
+        clock.set(moment)
+        login_as(user=user)  # a session does not outlive the clock's jumps
+        response = _upload(client, hearing.slug, pdf, "summary.pdf")
+        assert response.status_code == 422
+        assert any(when in error for error in field_errors(response.get_data(as_text=True), "file"))
+        token = csrf_from(client.get(f"/organizer/events/{hearing.slug}/report").get_data(as_text=True))
+        refused = client.post(f"/organizer/events/{hearing.slug}/report/publish", data={"csrf_token": token},
+                              follow_redirects=True)
+        assert when in refused.get_data(as_text=True)
+        assert db.session.get(EventSummary, hearing.id) is None
+        # The organizer still downloads the report whenever they like.
+        assert client.get(f"/organizer/events/{hearing.slug}/report.pdf").status_code == 200
+    clock.set(ends)
+    assert _upload(client, hearing.slug, pdf, "summary.pdf").status_code == 302
+    db.session.rollback()  # a fresh read, not the snapshot of the test's last query
+    assert db.session.get(EventSummary, hearing.id) is not None
 
 
 @pytest.mark.parametrize("role, status", [("viewer", 200), ("organizer", 200), ("checkin", 403)])
@@ -255,16 +305,33 @@ def _public(client, event):
     return client.get(f"/events/{event.slug}").get_data(as_text=True)
 
 
+def _over(clock, event):
+    """The clock just after the hearing: its last session and its comment period are over."""
+    clock.set(report_services.publishable_from(event) + timedelta(minutes=1))
+
+
+SUMMARY_LINK = r'href="(/events/[^"]+/summary)"'
+
+
 def test_upload_replace_and_withdraw_the_final_version(app, db, client, login_as, make_user, make_event, clock):
     event = make_event()
+    _over(clock, event)
     _viewer(db, login_as, make_user, event, "organizer")
     assert 'id="published-summary"' not in _public(client, event)
+    assert client.get(f"/events/{event.slug}/summary").status_code == 404
     pdf = b"%PDF-1.7\n% the agency's final summary\n"
-    assert _upload(client, event.slug, pdf, "สรุปผล.pdf").status_code == 302
+    uploaded = "สรุปผล ฉบับร่าง v3 (ห้ามเผยแพร่).pdf"
+    assert _upload(client, event.slug, pdf, uploaded).status_code == 302
     html = _public(client, event)
     assert 'id="published-summary"' in html and "เผยแพร่สรุปผลเมื่อ" in html
-    link = re.search(r'href="(/events/[^"]+/summary/[^"]+)"', html).group(1)
-    assert client.get(link).data == pdf
+    link = re.search(SUMMARY_LINK, html).group(1)
+    assert link == f"/events/{event.slug}/summary" and "ฉบับร่าง" not in html
+    served = client.get(link)
+    assert served.data == pdf
+    assert served.headers["Content-Disposition"] == f"attachment; filename=summary-{event.slug}.pdf"
+    # The address of the file name it was published under before answers with the one address.
+    old = client.get(f"/events/{event.slug}/summary/" + uploaded)
+    assert old.status_code == 301 and old.headers["Location"].endswith(link)
     first = _stored(app)
     # Replaced by a DOCX: the old file goes, the new one is served.
     assert _upload(client, event.slug, _docx_bytes("ฉบับแก้ไข"), "summary.docx").status_code == 302
@@ -272,10 +339,12 @@ def test_upload_replace_and_withdraw_the_final_version(app, db, client, login_as
     db.session.refresh(summary)
     assert summary.filename == "summary.docx" and summary.source.value == "uploaded"
     assert len(_stored(app)) == len(first) and set(_stored(app)) != set(first)
-    assert client.get(link).status_code == 404
     html = _public(client, event)
-    new_link = re.search(r'href="(/events/[^"]+/summary/[^"]+)"', html).group(1)
-    assert "DOCX" in html and docx.Document(io.BytesIO(client.get(new_link).data)).paragraphs[0].text == "ฉบับแก้ไข"
+    new_link = re.search(SUMMARY_LINK, html).group(1)
+    assert new_link == link  # the link shared before gives the new version
+    served = client.get(link)
+    assert "DOCX" in html and docx.Document(io.BytesIO(served.data)).paragraphs[0].text == "ฉบับแก้ไข"
+    assert served.headers["Content-Disposition"] == f"attachment; filename=summary-{event.slug}.docx"
     # Withdrawn: gone from the page, the link and the disk.
     token = csrf_from(client.get(f"/organizer/events/{event.slug}/report").get_data(as_text=True))
     assert client.post(f"/organizer/events/{event.slug}/report/withdraw", data={"csrf_token": token}).status_code == 302
@@ -288,11 +357,13 @@ def test_upload_replace_and_withdraw_the_final_version(app, db, client, login_as
     assert actions == ["document.summary_published", "document.summary_published", "document.summary_withdrawn"]
 
 
-def test_the_published_report_does_not_change_with_later_data(app, db, client, login_as, make_user, hearing):
+def test_the_published_report_does_not_change_with_later_data(app, db, client, login_as, make_user, hearing,
+                                                                clock):
+    _over(clock, hearing)
     _viewer(db, login_as, make_user, hearing, "organizer")
     token = csrf_from(client.get(f"/organizer/events/{hearing.slug}/report").get_data(as_text=True))
     assert client.post(f"/organizer/events/{hearing.slug}/report/publish", data={"csrf_token": token}).status_code == 302
-    link = re.search(r'href="(/events/[^"]+/summary/[^"]+)"', _public(client, hearing)).group(1)
+    link = re.search(SUMMARY_LINK, _public(client, hearing)).group(1)
     before = client.get(link).data
     assert squash(COMMENT) in squash(pdf_text(before)[0])
     late = "ความเห็นที่มาหลังการเผยแพร่"
@@ -310,8 +381,10 @@ def test_the_published_report_does_not_change_with_later_data(app, db, client, l
     (b"PK not a zip", "summary.docx", "DOCX"),
 ])
 def test_a_bad_file_is_refused_beside_its_field_and_nothing_is_stored(app, db, client, login_as, make_user,
-                                                                       make_event, content, filename, message):
+                                                                       make_event, clock, content, filename,
+                                                                       message):
     event = make_event()
+    _over(clock, event)
     _viewer(db, login_as, make_user, event, "organizer")
     before = _stored(app)
     response = _upload(client, event.slug, content, filename)
@@ -380,3 +453,27 @@ def test_a_cache_that_cannot_be_written_still_gives_the_pdf(app, db, client, log
 
     assert response.status_code == 200 and squash(COMMENT) in squash(pdf_text(response.data)[0])
     assert not list(Path(app.instance_path).glob("*.tmp"))
+
+
+def test_the_organizers_home_shows_the_summarys_deadline_of_a_past_hearing(app, db, client, login_as, make_user,
+                                                                          make_event, clock):
+    event = make_event()
+    user = _viewer(db, login_as, make_user, event, "organizer")
+
+    def badge():
+        html = client.get("/organizer/").get_data(as_text=True)
+        row = re.search(rf'<tr data-event="{event.slug}">.*?</tr>', html, re.S).group(0)
+        found = re.search(r'class="badge[^"]*summary-badge" data-state="(\w+)">([^<]*)<', row)
+        return found and (found.group(1), found.group(2))
+
+    assert badge() is None  # still ahead
+    _over(clock, event)
+    login_as(user=user)
+    due = report_services.deadline(event)
+    state, text = badge()
+    assert state == "due" and str(to_local(due).year + 543) in text
+    clock.set(due + timedelta(days=1))
+    login_as(user=user)
+    assert badge()[0] == "overdue"
+    assert _upload(client, event.slug, b"%PDF-1.7\n% final\n", "summary.pdf").status_code == 302
+    assert badge() is None

@@ -8,7 +8,7 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 from flask import render_template
 from babel.numbers import format_decimal
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 
 from .. import clock, labels, timefmt
 from ..pdf import THAI_FONTS, render_pdf
@@ -149,7 +149,8 @@ def docx(report):
     for group in c["groups"]:
         heading = (group["document"] + (f" — {group['section']}" if group["section"] else "")
                    if group["document"] else _("The event as a whole"))
-        document.add_heading(f"{heading} ({_('%(n)s comments', n=len(group['comments']))})", level=2)
+        count = ngettext("%(num)s comment", "%(num)s comments", len(group["comments"]))
+        document.add_heading(f"{heading} ({count})", level=2)
         rows = []
         for index, comment in enumerate(group["comments"], 1):
             by = " · ".join(part for part in (
@@ -180,7 +181,7 @@ def docx(report):
         _table(document, [_("Sector"), _("Answers"), _("Satisfied")],
                [[str(labels.label("sector", row["key"])), n(row["responses"]), f"{row['percent']}%"]
                 for row in s["by_sector"]], caption=_("By sector"))
-        _table(document, [_("Took part"), _("Answers"), _("Satisfied")],
+        _table(document, [_("Way of taking part"), _("Answers"), _("Satisfied")],
                [[str(labels.label("attendance", row["key"])), n(row["responses"]), f"{row['percent']}%"]
                 for row in s["by_mode"]], caption=_("On site or online"))
     else:

@@ -8,12 +8,13 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from .. import timefmt
+from .. import clock, timefmt
 from ..audit.services import record, record_export
 from ..comments.period import comment_period
 from ..errors import ValidationFailed
 from ..events.services import attachments_folder
 from ..extensions import db
+from ..templating import current_locale
 from . import data, documents
 from .models import EventSummary, SummarySource
 
@@ -38,7 +39,31 @@ def filename(event, kind):
     return f"summary-{event.slug}.{kind}"
 
 
+def public_filename(event, summary):
+    """The published summary's download name: made from the event, never from the file the organizer uploaded."""
+    return filename(event, "pdf" if summary.content_type == KINDS["pdf"] else "docx")
+
+
 # ---- the deadline ------------------------------------------------------------------------------
+
+def publishable_from(event):
+    """The later of the hearing's end and the comment period's end: a final summary is published only after it.
+
+    None when the event has neither (no sessions and never published): nothing to wait for.
+    """
+    ends = [moment for moment in (event.ends_at, comment_period(event)[1]) if moment is not None]
+    return max(ends) if ends else None
+
+
+def _refuse_while_running(event):
+    """The hearing still runs (sessions ahead or comments open): a final summary would miss what comes after."""
+    ends = publishable_from(event)
+    if ends is not None and clock.now() < ends:
+        raise ValidationFailed(fields={"file": [_l(
+            "The hearing is not over: the final summary can be published from %(when)s, after the last session "
+            "and the end of the comment period. You may download the report at any time.",
+            when=timefmt.format_datetime(ends, current_locale()))]})
+
 
 def deadline(event):
     """EVENTSVC_SUMMARY_DEADLINE_DAYS after the end of the hearing or of the comment period, whichever is later.
@@ -59,7 +84,8 @@ def deadline_state(event, now):
     """
     summary = summary_of(event)
     due = deadline(event)
-    state = {"deadline": due, "summary": summary, "days_left": None, "days_late": 0, "overdue": False}
+    state = {"deadline": due, "summary": summary, "days_left": None, "days_late": 0, "overdue": False,
+             "hearing_over": due is not None and now >= publishable_from(event)}
     if due is not None:
         days = (timefmt.to_local(due).date() - timefmt.to_local(now).date()).days
         state.update(days_left=max(days, 0), days_late=max(-days, 0), overdue=summary is None and now >= due)
@@ -137,6 +163,7 @@ def publish_upload(event, upload, actor=None):
     """The agency's final version (a PDF or a DOCX, up to the documents' size limit) on the event page."""
     original = Path((getattr(upload, "filename", "") or "").replace("\\", "/")).name.strip()
     extension = Path(original).suffix.lower().lstrip(".")
+    _refuse_while_running(event)
     if upload is None or not original:
         raise ValidationFailed(fields={"file": [_l("Choose a PDF or DOCX file.")]})
     if extension not in KINDS:
@@ -154,6 +181,7 @@ def publish_upload(event, upload, actor=None):
 
 def publish_generated(event, actor=None):
     """The report's PDF as it is now, stored: later comments or check-ins do not change what was published."""
+    _refuse_while_running(event)
     content = documents.pdf(data.build(event))
     return _store(event, content, "pdf", SummarySource.generated, filename(event, "pdf"), actor)
 

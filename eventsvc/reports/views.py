@@ -102,13 +102,23 @@ def withdraw(slug):
                          next_url=url_for("reports.report", slug=slug))
 
 
+@bp.route("/events/<slug>/summary")
 @bp.route("/events/<slug>/summary/<path:filename>")
-def public_summary(slug, filename):
+def public_summary(slug, filename=None):
+    """One address per event for whatever summary is published now (404 once withdrawn).
+
+    The older form /events/<slug>/summary/<file name> (shared before) redirects to it.
+    """
     event = public_event(slug)
+    if filename is not None:
+        return redirect(url_for("reports.public_summary", slug=event.slug), 301)
     summary = services.summary_of(event)
-    if summary is None or filename != summary.filename:
+    if summary is None:
         abort(404)
     path = services.summary_path(summary)
     if not path.exists():
         abort(404)
-    return send_file(path, mimetype=summary.content_type, as_attachment=True, download_name=summary.filename)
+    response = send_file(path, mimetype=summary.content_type, as_attachment=True,
+                         download_name=services.public_filename(event, summary))
+    response.headers["Cache-Control"] = "no-cache"  # replaced or withdrawn: the next download sees it
+    return response
