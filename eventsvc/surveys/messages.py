@@ -4,6 +4,7 @@ from ..extensions import db
 from ..mail.kinds import message_kind
 from ..mail.render import external_url
 from ..registration.messages import preload_registrations, registration_context
+from .services import closes_at
 
 
 def survey_context(message):
@@ -15,8 +16,6 @@ def survey_context(message):
     token = registration.manage_token
     if session is None or session.is_cancelled or not registration.is_active or not token:
         return None  # cancelled meanwhile: no survey to answer
-    from .services import closes_at
-
     return dict(context, session=session, closes_at=closes_at(session),
                 survey_url=external_url("surveys.answer", token=token, session_id=session.id))
 
